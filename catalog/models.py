@@ -1,0 +1,311 @@
+"""The catalog: domains, teams, people, data products and their versioned contracts.
+
+A product's *current* version is its newest published one; `DataProduct.current_version`
+points at it so that lists and search read one row per product. Only the publish services
+move that pointer (catalog.services), always in the same transaction as the status change.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .querysets import DataProductQuerySet
+
+
+class Classification(models.TextChoices):
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal"
+    CONFIDENTIAL = "confidential", "Confidential"
+    RESTRICTED = "restricted", "Restricted"
+
+
+CLASSIFICATION_RANK = {c.value: i for i, c in enumerate(Classification)}
+
+
+class Discovery(models.TextChoices):
+    PUBLIC = "public", "Public"
+    RESTRICTED = "restricted", "Restricted"
+
+
+class Domain(models.Model):
+    name = models.SlugField(max_length=100, unique=True)
+    bounded_context = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Team(models.Model):
+    name = models.SlugField(max_length=100, unique=True)
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="teams")
+    contact = models.EmailField(blank=True)
+    slack = models.CharField(max_length=100, blank=True)
+    webhook_url = models.URLField(blank=True, help_text="Slack-compatible webhook for alerts.")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="TeamMembership", related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamRole(models.TextChoices):
+    PRODUCT_OWNER = "product_owner", "Product owner"
+    DATA_ENGINEER = "data_engineer", "Data engineer"
+    ANALYTICS_ENGINEER = "analytics_engineer", "Analytics engineer"
+
+
+class TeamMembership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=30, choices=TeamRole.choices, default=TeamRole.DATA_ENGINEER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="unique_team_member")]
+
+    def __str__(self):
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class ConsumerRole(models.TextChoices):
+    ANALYST = "analyst", "Analyst"
+    DATA_SCIENTIST = "data_scientist", "Data scientist"
+    DATA_ENGINEER = "data_engineer", "Data engineer"
+    ANALYTICS_ENGINEER = "analytics_engineer", "Analytics engineer"
+    PRODUCT_OWNER = "product_owner", "Product owner"
+    GOVERNANCE_LEAD = "governance_lead", "Governance lead"
+
+
+class Profile(models.Model):
+    """Optional: a user without one (createsuperuser, SSO) has no role and no home domain."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    consumer_role = models.CharField(max_length=30, choices=ConsumerRole.choices, blank=True)
+    home_domain = models.ForeignKey(Domain, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    is_governance_lead = models.BooleanField(default=False)
+
+    def __str__(self):
+        return f"profile of {self.user}"
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class DataProduct(models.Model):
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="products")
+    name = models.SlugField(max_length=150)
+    owning_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="products")
+    # Denormalized from the current (else newest) version so lists and facets read one row.
+    description = models.TextField(blank=True)
+    classification = models.CharField(max_length=20, blank=True, db_index=True)
+    discovery = models.CharField(max_length=20, choices=Discovery.choices, default=Discovery.PUBLIC)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="products")
+    current_version = models.ForeignKey(
+        "ProductVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(
+        max_length=500, blank=True, help_text="Where the contract comes from (a synced folder), if anywhere."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DataProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["domain__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["domain", "name"], name="unique_product_per_domain")]
+        permissions = [("read_data", "Can read the product's data")]
+
+    def __str__(self):
+        return f"{self.domain.name}/{self.name}" if self.domain_id else self.name
+
+    @property
+    def ref(self) -> str:
+        return f"{self.domain.name}/{self.name}"
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    DEPRECATED = "deprecated", "Deprecated"
+    RETIRED = "retired", "Retired"
+
+
+class ContractFormat(models.TextChoices):
+    SEED = "seed", "Mesh Portal contract"
+    ODCS = "odcs", "Open Data Contract Standard"
+    DCS = "dcs", "Data Contract Specification"
+
+
+class ProductVersion(models.Model):
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="versions")
+    version = models.CharField(max_length=64)
+    major = models.PositiveIntegerField()
+    minor = models.PositiveIntegerField()
+    patch = models.PositiveIntegerField()
+    prerelease = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
+    contract_text = models.TextField(help_text="The contract as submitted.")
+    source_format = models.CharField(max_length=10, choices=ContractFormat.choices, default=ContractFormat.SEED)
+    document = models.JSONField(help_text="The contract as loaded, values as submitted (dates as ISO strings).")
+    contract = models.JSONField(help_text="The normalized contract: defaults applied, values parsed.")
+    violations = models.JSONField(default=list, blank=True)
+    changelog_entry = models.JSONField(default=dict, blank=True)
+    breaking = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["product", "-major", "-minor", "-patch"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "version"], name="unique_version_per_product"),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=False) | Q(status="draft"),
+                name="non_draft_has_published_at",
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "status"])]
+
+    def __str__(self):
+        return f"{self.product_id}@{self.version}"
+
+    @property
+    def is_immutable(self) -> bool:
+        return self.status != VersionStatus.DRAFT
+
+    @property
+    def sort_key(self) -> tuple:
+        # A release sorts after its pre-releases (semver rule 11).
+        return (self.major, self.minor, self.patch, self.prerelease == "", self.prerelease)
+
+
+class SchemaField(models.Model):
+    version = models.ForeignKey(ProductVersion, on_delete=models.CASCADE, related_name="fields")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    constraints = models.JSONField(default=list, blank=True)
+    is_primary_key = models.BooleanField(default=False)
+    is_pii = models.BooleanField(default=False)
+    pii_category = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [models.UniqueConstraint(fields=["version", "name"], name="unique_field_per_version")]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self):
+        return f"{self.name} {self.type}"
+
+
+class OutputPort(models.Model):
+    version = models.ForeignKey(ProductVersion, on_delete=models.CASCADE, related_name="output_ports")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=50)
+    location = models.CharField(max_length=1000)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["version", "position"]
+
+
+class InputPort(models.Model):
+    version = models.ForeignKey(ProductVersion, on_delete=models.CASCADE, related_name="input_ports")
+    product_ref = models.CharField(max_length=300, help_text="<domain>/<name> of the upstream product.")
+    table = models.CharField(max_length=200, help_text="The name this product's SQL uses for it.")
+    upstream = models.ForeignKey(
+        DataProduct, on_delete=models.SET_NULL, null=True, blank=True, related_name="downstream_ports"
+    )
+
+    class Meta:
+        ordering = ["version", "table"]
+        constraints = [models.UniqueConstraint(fields=["version", "table"], name="unique_input_table")]
+
+
+class ServiceLevel(models.Model):
+    version = models.OneToOneField(ProductVersion, on_delete=models.CASCADE, related_name="sla")
+    availability = models.FloatField(null=True, blank=True, help_text="Percent.")
+    freshness_max_age_hours = models.FloatField(null=True, blank=True)
+    update_schedule = models.CharField(max_length=100, blank=True)
+    timestamp_field = models.CharField(max_length=200, blank=True)
+    completeness_min = models.FloatField(null=True, blank=True, help_text="Percent.")
+
+
+class Severity(models.TextChoices):
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    ERROR = "error", "Error"
+    CRITICAL = "critical", "Critical"
+
+
+SEVERITY_RANK = {s.value: i for i, s in enumerate(Severity)}
+
+
+class QualityCheck(models.Model):
+    version = models.ForeignKey(ProductVersion, on_delete=models.CASCADE, related_name="quality_checks")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    query = models.TextField()
+    threshold = models.FloatField(default=0)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.CRITICAL)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [models.UniqueConstraint(fields=["version", "name"], name="unique_check_per_version")]
+
+
+class Metric(models.Model):
+    version = models.ForeignKey(ProductVersion, on_delete=models.CASCADE, related_name="metrics")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    sql = models.TextField(blank=True)
+    builtin = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["version", "position"]
+
+
+class AlertRule(models.Model):
+    version = models.ForeignKey(ProductVersion, on_delete=models.CASCADE, related_name="alert_rules")
+    position = models.PositiveIntegerField()
+    type = models.CharField(max_length=30)
+    condition = models.CharField(max_length=300)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.CRITICAL)
+
+    class Meta:
+        ordering = ["version", "position"]
+
+
+class AccessMode(models.TextChoices):
+    READ = "read", "Read"
+    WRITE = "write", "Write"
+
+
+class AccessRule(models.Model):
+    version = models.ForeignKey(ProductVersion, on_delete=models.CASCADE, related_name="access_rules")
+    mode = models.CharField(max_length=10, choices=AccessMode.choices)
+    principal_kind = models.CharField(max_length=20, help_text="role, domain, group, team or user")
+    principal = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["version", "mode", "principal_kind", "principal"]

@@ -1,0 +1,6 @@
+"""Every API route, under /api/v1/. Each app contributes its own list."""
+
+from catalog.api.urls import urlpatterns as catalog_api
+from governance.api_urls import urlpatterns as governance_api
+
+urlpatterns = [*catalog_api, *governance_api]

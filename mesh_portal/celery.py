@@ -1,0 +1,15 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesh_portal.settings")
+
+app = Celery("mesh_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+app.conf.imports = ("mesh_portal.tasks",)
+
+# Static sweeps only: per-product timing lives in indexed columns that the sweeps read.
+app.conf.beat_schedule = {
+    "heartbeat": {"task": "mesh_portal.tasks.heartbeat", "schedule": 60.0},
+}
