@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("mesh_portal.api_urls")),
+    path("", include("catalog.publish_urls")),
     path("", include("catalog.urls")),
     path("governance/", include("governance.urls")),
     path("access/", include("access.urls")),
