@@ -4,6 +4,7 @@ absent and fail instead when CI=true, so CI can never pass by skipping them."""
 import os
 import shutil
 import socket
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -56,3 +57,49 @@ def _isolated_storage(settings, tmp_path):
     settings.MESH_STORAGE_MAP = {"s3://data-products/": str(data_root)}
     settings.CELERY_TASK_ALWAYS_EAGER = False
     yield
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Playwright page in Debian's Chromium, and a login helper: `login(page, username)`."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def browser_login(page, live_server, username: str, password: str = "pw") -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
