@@ -37,6 +37,7 @@ from .models import (
     VersionStatus,
 )
 from .querysets import user_is_governance_lead
+from .search import search_document_refresh
 from .semver import parse_semver, semver_key
 
 
@@ -135,6 +136,7 @@ def contract_version_submit(
     dry_run: bool = False,
     parsed=None,
     expected_ref: str | None = None,
+    batch_refs: frozenset[str] = frozenset(),
 ) -> SubmitOutcome:
     """Parse, gate and store one contract version; atomic. Returns what happened.
 
@@ -142,6 +144,7 @@ def contract_version_submit(
     product (or, for a new product, be a member of a team of its domain), checked inside the
     transaction with the product row locked. Raises PermissionDenied when they may not.
     `expected_ref` ("<domain>/<name>"), given by the API, must match the contract's product.
+    `batch_refs`: products arriving in the same import, not warned about as missing upstreams.
     """
     if parsed is None:
         parsed = parse_contract(text, filename=filename)
@@ -160,7 +163,7 @@ def contract_version_submit(
         ]
         outcome.message = "the contract names another product"
         return outcome
-    outcome.warnings += _upstream_warnings(contract, filename)
+    outcome.warnings += _upstream_warnings(contract, filename, batch_refs)
     try:
         with transaction.atomic():
             _submit_locked(outcome, parsed=parsed, text=text, user=user, source=source)
@@ -188,7 +191,8 @@ def _submit_locked(outcome: SubmitOutcome, *, parsed, text: str, user, source: s
         product = DataProduct.objects.create(
             domain=domain, name=contract["name"], owning_team=team, source=source or ""
         )
-        product.current_version = None
+        # Input ports of products that named this one before it existed link to it now.
+        InputPort.objects.filter(product_ref=product.ref, upstream__isnull=True).update(upstream=product)
     existing = ProductVersion.objects.select_for_update().filter(product=product, version=contract["version"]).first()
     if existing is not None and existing.contract == contract:
         outcome.action, outcome.status = Action.UNCHANGED, existing.status
@@ -305,13 +309,13 @@ def _previous_contract(product: DataProduct | None, version: str) -> dict | None
     return product.current_version.contract
 
 
-def _upstream_warnings(contract: dict, filename: str) -> list[ContractProblem]:
-    refs = [p["product"] for p in contract.get("input_ports", [])]
-    if not refs:
+def _upstream_warnings(contract: dict, filename: str, batch_refs=frozenset()) -> list[ContractProblem]:
+    ports = [(i, p["product"]) for i, p in enumerate(contract.get("input_ports", [])) if p["product"] not in batch_refs]
+    if not ports:
         return []
     known = {
         f"{d}/{n}"
-        for d, n in DataProduct.objects.filter(name__in=[r.split("/", 1)[-1] for r in refs]).values_list(
+        for d, n in DataProduct.objects.filter(name__in=[ref.split("/", 1)[-1] for _, ref in ports]).values_list(
             "domain__name", "name"
         )
     }
@@ -324,7 +328,7 @@ def _upstream_warnings(contract: dict, filename: str) -> list[ContractProblem]:
             f"upstream product {ref} is not in the catalog yet; checks reading it will fail until it is",
             "warning",
         )
-        for i, ref in enumerate(refs)
+        for i, ref in ports
         if ref not in known
     ]
 
@@ -438,3 +442,4 @@ def _refresh_product(product: DataProduct, *, team: Team, source: str | None) ->
     product.tags.set(tags)
     read_rules = [(r["kind"], r["value"]) for r in (contract.get("access") or {}).get("read") or []]
     product_permissions_sync(product=product, read_rules=read_rules if product.discovery == "restricted" else [])
+    search_document_refresh(product)

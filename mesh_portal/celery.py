@@ -11,5 +11,8 @@ app.conf.imports = ("mesh_portal.tasks",)
 
 # Static sweeps only: per-product timing lives in indexed columns that the sweeps read.
 app.conf.beat_schedule = {
-    "heartbeat": {"task": "mesh_portal.tasks.heartbeat", "schedule": 60.0},
+    "heartbeat": {
+        "task": "mesh_portal.tasks.heartbeat",
+        "schedule": float(os.environ.get("MESH_HEARTBEAT_SECONDS", "60")),
+    },
 }

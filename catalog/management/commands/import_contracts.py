@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from catalog.contracts import parse_contract
 from catalog.services import Action, contract_version_submit
 
 CONTRACT_SUFFIXES = {".yaml", ".yml"}
@@ -31,24 +32,28 @@ class Command(BaseCommand):
         parser.add_argument("--strict", action="store_true", help="Fail when a version is kept as a draft.")
         parser.add_argument("--quiet", action="store_true", help="Print only problems and the summary.")
 
-    def handle(self, *paths, **options):
+    def handle(self, *args, **options):
         started = time.perf_counter()
         counts: dict[str, int] = {}
         failed = drafts = 0
-        # Upstream products first is not needed: an input port naming a product not imported yet
-        # is a warning, and the port is linked when that product arrives.
-        for path in contract_files(list(paths)):
+        loaded = []
+        for path in contract_files(options["paths"]):
             text = _read(path)
             if text is None:
                 self.stderr.write(f"{path}: not UTF-8 text")
                 failed += 1
                 continue
-            outcome = contract_version_submit(text=text, filename=str(path), dry_run=options["dry_run"])
+            loaded.append((path, text, parse_contract(text, filename=str(path))))
+        batch = frozenset(f"{p.contract['domain']}/{p.contract['name']}" for _, _, p in loaded if p.ok)
+        for path, text, parsed in upstream_first(loaded):
+            outcome = contract_version_submit(
+                text=text, filename=str(path), dry_run=options["dry_run"], parsed=parsed, batch_refs=batch
+            )
             counts[outcome.action] = counts.get(outcome.action, 0) + 1
             for problem in outcome.problems:
                 self.stderr.write(str(problem))
             for warning in outcome.warnings:
-                self.stdout.write(f"{warning} (warning)")
+                self.stdout.write(str(warning))
             if not outcome.stored:
                 failed += 1
                 self.stderr.write(f"{path}: {outcome.message}")
@@ -69,6 +74,31 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{failed} file(s) could not be stored" if failed else f"{drafts} version(s) kept as draft (--strict)"
             )
+
+
+def upstream_first(loaded: list) -> list:
+    """Order contracts so that a product comes after the upstream products (input ports) it
+    reads from the same batch; then their ports link at once. Cycles keep file order."""
+    ref_of = {i: f"{p.contract['domain']}/{p.contract['name']}" for i, (_, _, p) in enumerate(loaded) if p.ok}
+    index_of = {ref: i for i, ref in ref_of.items()}
+    ordered, state = [], {}
+
+    def visit(i: int) -> None:
+        if state.get(i):
+            return  # done, or on the current path (a cycle)
+        state[i] = "visiting"
+        parsed = loaded[i][2]
+        if parsed.ok:
+            for port in parsed.contract["input_ports"]:
+                upstream = index_of.get(port["product"])
+                if upstream is not None:
+                    visit(upstream)
+        state[i] = "done"
+        ordered.append(loaded[i])
+
+    for i in range(len(loaded)):
+        visit(i)
+    return ordered
 
 
 def _read(path: Path) -> str | None:
