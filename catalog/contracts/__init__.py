@@ -46,6 +46,23 @@ The normalized contract (a JSON-safe dict; every key always present, defaults ap
                          migration_guide: str|None}
 
 Severities are "info" | "warning" | "error" | "critical" (default "critical").
+
+Notes for callers (the full format is in docs/contract-format.md):
+
+- `contract` is None unless `ok`; `document` is None when the text is not a YAML mapping
+  (syntax error, alias, tag, nesting, size, empty). A `ContractProblem.severity` is "error" or
+  "warning"; warnings (an unmeasured metric, a duplicate tag) never block. List indices in
+  problem paths are 0-based. `ContractProblem.as_dict()` gives the JSON shape.
+- Required keys: name, version, domain, owner.team. Governance, not this package, judges
+  classification, retention, descriptions, PII categories and primary keys.
+- The closed vocabularies (built-in metrics, alert events, constraints, access kinds,
+  severities) live in `catalog.contracts.vocab`; `fieldtypes.parse_type` gives a field type's
+  structure, `sql.analyze_select` the tables a query reads, `semver.parse_semver` a version.
+
+Modules: errors (ContractProblem), loader (safe YAML with positions and limits), validation/
+(the format rules and normalization), parse (parse_contract), export (document_to_yaml), and
+the helpers fieldtypes, cron, semver, sql, locations, checker, vocab. The JSON Schema of the
+format is schema/data_product.schema.json.
 """
 
 from .errors import ContractProblem
