@@ -119,12 +119,19 @@ def test_a_version_kept_as_draft_counts_as_stored_unless_strict(tmp_path):
     assert "data_classification" in out
     assert DataProduct.objects.get().current_version is None
     with pytest.raises(CommandError, match="strict"):
-        run("import_contracts", str(write(tmp_path, "blocked2.yaml", contract_text(classification="secret", version="1.0.1"))), strict=True)
+        run(
+            "import_contracts",
+            str(write(tmp_path, "blocked2.yaml", contract_text(classification="secret", version="1.0.1"))),
+            strict=True,
+        )
 
 
 def test_a_fixed_draft_replaces_the_draft_under_the_same_version_and_publishes(tmp_path):
     run("import_contracts", str(write(tmp_path, "v1.yaml", contract_text())))
-    run("import_contracts", str(write(tmp_path, "v2bad.yaml", contract_text(version="1.1.0", classification="nope"))))
+    run(
+        "import_contracts",
+        str(write(tmp_path, "v2bad.yaml", contract_text(version="1.1.0", classification="nope"))),
+    )
     product = DataProduct.objects.get()
     assert product.current_version.version == "1.0.0"
     draft = product.versions.get(version="1.1.0")

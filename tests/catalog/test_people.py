@@ -46,14 +46,22 @@ def test_a_user_without_a_profile_sees_public_products_and_the_home_page(client)
 
 def test_restricted_products_are_seen_by_the_read_groups_owners_and_governance_only():
     owner = make_user("owner", team="sales-analytics", home_domain="sales")
-    publish(**{"access.discovery": "restricted", "access.read": [{"role": "data_scientist"}, {"domain": "finance"}]})
+    publish(
+        **{
+            "access.discovery": "restricted",
+            "access.read": [{"role": "data_scientist"}, {"domain": "finance"}],
+        }
+    )
     scientist = make_user("sci", role="data_scientist")
     financier = make_user("fin", role="analyst", home_domain="finance")
     analyst = make_user("ana", role="analyst", home_domain="marketing")
     lead = make_user("lead", governance=True)
     anonymous_like = UserFactory(username="nobody")
-    visible = {u.username for u in (owner, scientist, financier, analyst, lead, anonymous_like)
-               if DataProduct.objects.for_user(u).exists()}
+    visible = {
+        u.username
+        for u in (owner, scientist, financier, analyst, lead, anonymous_like)
+        if DataProduct.objects.for_user(u).exists()
+    }
     assert visible == {"owner", "sci", "fin", "lead"}
 
 

@@ -96,7 +96,9 @@ def test_stranger_who_sees_the_product_gets_403(client, stranger, product):
 def test_stranger_gets_the_same_answer_for_a_hidden_product_as_for_a_missing_one(client, stranger, owner):
     publish(**{"access.discovery": "restricted", "access.read": [{"role": "data_scientist"}]})
     hidden = post_yaml(client, stranger, contract_text(version="1.1.0"))
-    missing = post_yaml(client, stranger, contract_text(name="nothing"), url="/api/v1/products/sales/nothing/versions/")
+    missing = post_yaml(
+        client, stranger, contract_text(name="nothing"), url="/api/v1/products/sales/nothing/versions/"
+    )
     assert hidden.status_code == missing.status_code == 403
     assert hidden.json() == missing.json()
 
@@ -107,7 +109,9 @@ def test_permission_is_checked_before_the_body_is_parsed(client, stranger, produ
 
 
 def test_unknown_domain_is_404(client, owner):
-    response = post_yaml(client, owner, contract_text(domain="nowhere"), url="/api/v1/products/nowhere/orders/versions/")
+    response = post_yaml(
+        client, owner, contract_text(domain="nowhere"), url="/api/v1/products/nowhere/orders/versions/"
+    )
     assert response.status_code == 404
 
 
@@ -148,7 +152,9 @@ def test_the_page_is_403_for_a_stranger_and_404_like_missing_for_hidden(client, 
     client.force_login(stranger)
     url = reverse("product-publish", kwargs={"domain": "sales", "name": "orders"})
     assert client.get(url).status_code == 403
-    assert client.get(reverse("product-publish", kwargs={"domain": "nowhere", "name": "x"})).status_code == 404
+    assert (
+        client.get(reverse("product-publish", kwargs={"domain": "nowhere", "name": "x"})).status_code == 404
+    )
 
 
 def test_every_publication_is_audited(client, owner, product):
