@@ -178,7 +178,7 @@ def _submit_locked(outcome: SubmitOutcome, *, parsed, text: str, user, source: s
     contract = parsed.contract
     domain, _ = Domain.objects.get_or_create(name=contract["domain"])
     product = (
-        DataProduct.objects.select_for_update()
+        DataProduct.objects.select_for_update(of=("self",))
         .select_related("current_version", "domain")
         .filter(domain=domain, name=contract["name"])
         .first()
