@@ -1,5 +1,6 @@
 """Writes for governance. Keyword-only functions named <entity>_<verb>."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from access.audit import audit_record
@@ -58,3 +59,56 @@ def _policy_set_store(*, document: PolicyDocument, text: str, filename: str, loa
             details={"filename": filename, "policies": len(document.policies)},
         )
         return policy_set
+
+
+def policy_parameters_update(*, policy: Policy, parameters: dict, user) -> PolicySet:
+    """Edit one policy's structured parameters: a new policy-set version, audited.
+
+    The newest set's policies are copied with `policy`'s parameters replaced, so history is
+    kept and the engine reads the new version from the next evaluation on. Only governance
+    leads may do this; `policy` must belong to the newest set (a stale form is refused).
+    """
+    from catalog.querysets import user_is_governance_lead
+
+    if not user_is_governance_lead(user):
+        raise PermissionDenied("Only governance leads may edit policies.")
+    _validate_parameters(policy.kind, parameters)
+    with transaction.atomic():
+        latest = PolicySet.objects.select_for_update().order_by("-version").first()
+        if latest is None or policy.policy_set_id != latest.pk:
+            raise PolicyConflict("The policies changed since this form was opened; reload and edit again.")
+        new_set = PolicySet.objects.create(version=latest.version + 1, source_text=latest.source_text, loaded_by=user)
+        rows = list(Policy.objects.filter(policy_set=latest))
+        for row in rows:
+            row.pk = None
+            row.policy_set = new_set
+            if (row.kind, row.domain, row.name) == (policy.kind, policy.domain, policy.name):
+                row.parameters = parameters
+        Policy.objects.bulk_create(rows)
+        audit_record(
+            actor=user,
+            action="policy.edit",
+            obj=new_set,
+            before={"policy": str(policy), "parameters": policy.parameters},
+            after={"policy": str(policy), "parameters": parameters, "version": new_set.version},
+        )
+    return new_set
+
+
+class PolicyConflict(Exception):
+    pass
+
+
+def _validate_parameters(kind: str, parameters: dict) -> None:
+    """Raise ValueError when the engine could not use `parameters` for a policy of `kind`."""
+    from .policies import BreakingChangeParams, DomainParams
+
+    if not isinstance(parameters, dict):
+        raise ValueError("parameters must be a mapping")
+    try:
+        if kind == "domain":
+            DomainParams.from_parameters(parameters)
+        elif kind == "automated" and parameters:
+            BreakingChangeParams.from_parameters(parameters)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"these parameters cannot be used: {exc}") from None
