@@ -96,18 +96,24 @@ class _DryRunRollback(Exception):
     pass
 
 
-def _evaluate(contract: dict, *, previous: dict | None, today: dt.date) -> list[dict]:
+def _evaluate(contract: dict, *, previous: dict | None, today: dt.date, params=None) -> list[dict]:
     from governance.engine import evaluate_contract
     from governance.selectors import active_policy_params
 
-    violations = evaluate_contract(contract, params=active_policy_params(), previous=previous, today=today)
+    if params is None:
+        params = active_policy_params()
+    violations = evaluate_contract(contract, params=params, previous=previous, today=today)
     return [v.as_dict() for v in violations]
 
 
-def contract_evaluate(*, text: str, filename: str = "<contract>", today: dt.date | None = None) -> SubmitOutcome:
+def contract_evaluate(
+    *, text: str, filename: str = "<contract>", today: dt.date | None = None
+) -> SubmitOutcome:
     """Parse and run the publish gate without writing anything (check_contract, dry runs)."""
     parsed = parse_contract(text, filename=filename)
-    outcome = SubmitOutcome(filename=filename, action=Action.INVALID, problems=parsed.errors, warnings=parsed.warnings)
+    outcome = SubmitOutcome(
+        filename=filename, action=Action.INVALID, problems=parsed.errors, warnings=parsed.warnings
+    )
     if not parsed.ok:
         outcome.message = f"{len(parsed.errors)} format error(s)"
         return outcome
@@ -137,6 +143,7 @@ def contract_version_submit(
     parsed=None,
     expected_ref: str | None = None,
     batch_refs: frozenset[str] = frozenset(),
+    policy_params=None,
 ) -> SubmitOutcome:
     """Parse, gate and store one contract version; atomic. Returns what happened.
 
@@ -145,11 +152,16 @@ def contract_version_submit(
     transaction with the product row locked. Raises PermissionDenied when they may not.
     `expected_ref` ("<domain>/<name>"), given by the API, must match the contract's product.
     `batch_refs`: products arriving in the same import, not warned about as missing upstreams.
+    `policy_params`: the policies to apply, when a batch has read them once (default: in force now).
     """
     if parsed is None:
         parsed = parse_contract(text, filename=filename)
     outcome = SubmitOutcome(
-        filename=filename, action=Action.INVALID, problems=parsed.errors, warnings=list(parsed.warnings), dry_run=dry_run
+        filename=filename,
+        action=Action.INVALID,
+        problems=parsed.errors,
+        warnings=list(parsed.warnings),
+        dry_run=dry_run,
     )
     if not parsed.ok:
         outcome.message = f"{len(parsed.errors)} format error(s); nothing was stored"
@@ -159,14 +171,16 @@ def contract_version_submit(
     outcome.product_ref, outcome.version = ref, contract["version"]
     if expected_ref is not None and expected_ref != ref:
         outcome.problems = [
-            ContractProblem(filename, None, None, "name", f"this contract is for {ref}, not {expected_ref}", "error")
+            ContractProblem(
+                filename, None, None, "name", f"this contract is for {ref}, not {expected_ref}", "error"
+            )
         ]
         outcome.message = "the contract names another product"
         return outcome
     outcome.warnings += _upstream_warnings(contract, filename, batch_refs)
     try:
         with transaction.atomic():
-            _submit_locked(outcome, parsed=parsed, text=text, user=user, source=source)
+            _submit_locked(outcome, parsed=parsed, text=text, user=user, source=source, params=policy_params)
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
@@ -174,7 +188,9 @@ def contract_version_submit(
     return outcome
 
 
-def _submit_locked(outcome: SubmitOutcome, *, parsed, text: str, user, source: str | None) -> None:
+def _submit_locked(
+    outcome: SubmitOutcome, *, parsed, text: str, user, source: str | None, params=None
+) -> None:
     contract = parsed.contract
     domain, _ = Domain.objects.get_or_create(name=contract["domain"])
     product = (
@@ -193,7 +209,11 @@ def _submit_locked(outcome: SubmitOutcome, *, parsed, text: str, user, source: s
         )
         # Input ports of products that named this one before it existed link to it now.
         InputPort.objects.filter(product_ref=product.ref, upstream__isnull=True).update(upstream=product)
-    existing = ProductVersion.objects.select_for_update().filter(product=product, version=contract["version"]).first()
+    existing = (
+        ProductVersion.objects.select_for_update()
+        .filter(product=product, version=contract["version"])
+        .first()
+    )
     if existing is not None and existing.contract == contract:
         outcome.action, outcome.status = Action.UNCHANGED, existing.status
         outcome.violations = existing.violations
@@ -209,7 +229,7 @@ def _submit_locked(outcome: SubmitOutcome, *, parsed, text: str, user, source: s
 
     previous = _previous_contract(product, contract["version"])
     today = timezone.localdate()
-    violations = _evaluate(contract, previous=previous, today=today)
+    violations = _evaluate(contract, previous=previous, today=today, params=params)
     blocked = any(v["severity"] in ("error", "critical") for v in violations)
     now = timezone.now()
     major, minor, patch, pre = parse_semver(contract["version"])
@@ -250,7 +270,7 @@ def _submit_locked(outcome: SubmitOutcome, *, parsed, text: str, user, source: s
         if replaced is not None and contract.get("deprecation"):
             replaced.status = VersionStatus.DEPRECATED
             replaced.save(update_fields=["status", "updated_at"])
-    _refresh_product(product, team=team, source=source)
+    _refresh_product(product, team=team, source=source, created=created)
     audit_record(
         actor=user,
         action="version.published" if not blocked else "version.drafted",
@@ -310,14 +330,18 @@ def _previous_contract(product: DataProduct | None, version: str) -> dict | None
 
 
 def _upstream_warnings(contract: dict, filename: str, batch_refs=frozenset()) -> list[ContractProblem]:
-    ports = [(i, p["product"]) for i, p in enumerate(contract.get("input_ports", [])) if p["product"] not in batch_refs]
+    ports = [
+        (i, p["product"])
+        for i, p in enumerate(contract.get("input_ports", []))
+        if p["product"] not in batch_refs
+    ]
     if not ports:
         return []
     known = {
         f"{d}/{n}"
-        for d, n in DataProduct.objects.filter(name__in=[ref.split("/", 1)[-1] for _, ref in ports]).values_list(
-            "domain__name", "name"
-        )
+        for d, n in DataProduct.objects.filter(
+            name__in=[ref.split("/", 1)[-1] for _, ref in ports]
+        ).values_list("domain__name", "name")
     }
     return [
         ContractProblem(
@@ -357,7 +381,13 @@ def _create_children(version: ProductVersion, contract: dict) -> None:
     )
     ports = contract.get("output_ports") or []
     if not ports and schema.get("location"):
-        ports = [{"name": schema.get("table") or contract["name"], "type": schema.get("type") or "", "location": schema["location"]}]
+        ports = [
+            {
+                "name": schema.get("table") or contract["name"],
+                "type": schema.get("type") or "",
+                "location": schema["location"],
+            }
+        ]
     OutputPort.objects.bulk_create(
         OutputPort(
             version=version,
@@ -373,12 +403,17 @@ def _create_children(version: ProductVersion, contract: dict) -> None:
     if inputs:
         upstream = {
             f"{p.domain.name}/{p.name}": p
-            for p in DataProduct.objects.filter(name__in=[i["product"].split("/", 1)[-1] for i in inputs]).select_related(
-                "domain"
-            )
+            for p in DataProduct.objects.filter(
+                name__in=[i["product"].split("/", 1)[-1] for i in inputs]
+            ).select_related("domain")
         }
         InputPort.objects.bulk_create(
-            InputPort(version=version, product_ref=i["product"], table=i["table"], upstream=upstream.get(i["product"]))
+            InputPort(
+                version=version,
+                product_ref=i["product"],
+                table=i["table"],
+                upstream=upstream.get(i["product"]),
+            )
             for i in inputs
         )
     sla = contract.get("sla") or {}
@@ -405,12 +440,22 @@ def _create_children(version: ProductVersion, contract: dict) -> None:
     )
     observability = contract.get("observability") or {}
     Metric.objects.bulk_create(
-        Metric(version=version, position=i, name=m["name"], sql=m.get("sql") or "", builtin=bool(m.get("builtin")))
+        Metric(
+            version=version,
+            position=i,
+            name=m["name"],
+            sql=m.get("sql") or "",
+            builtin=bool(m.get("builtin")),
+        )
         for i, m in enumerate(observability.get("metrics") or [])
     )
     AlertRule.objects.bulk_create(
         AlertRule(
-            version=version, position=i, type=a["type"], condition=a["condition"], severity=a.get("severity") or "critical"
+            version=version,
+            position=i,
+            type=a["type"],
+            condition=a["condition"],
+            severity=a.get("severity") or "critical",
         )
         for i, a in enumerate(observability.get("alerts") or [])
     )
@@ -422,9 +467,12 @@ def _create_children(version: ProductVersion, contract: dict) -> None:
     )
 
 
-def _refresh_product(product: DataProduct, *, team: Team, source: str | None) -> None:
+def _refresh_product(product: DataProduct, *, team: Team, source: str | None, created: bool) -> None:
     """Copy the current (else newest) version's catalog attributes onto the product row."""
-    shown = product.current_version or product.versions.order_by("-major", "-minor", "-patch", "-created_at").first()
+    shown = (
+        product.current_version
+        or product.versions.order_by("-major", "-minor", "-patch", "-created_at").first()
+    )
     contract = shown.contract
     product.owning_team = team if shown.contract["owner"]["team"] == team.name else product.owning_team
     product.description = contract.get("description") or ""
@@ -434,12 +482,22 @@ def _refresh_product(product: DataProduct, *, team: Team, source: str | None) ->
         product.source = source
     product.save()
     tag_names = sorted(set(contract.get("tags") or []))
-    tags = []
-    if tag_names:
-        existing = {t.name: t for t in Tag.objects.filter(name__in=tag_names)}
-        for name in tag_names:
-            tags.append(existing.get(name) or Tag.objects.create(name=name))
-    product.tags.set(tags)
+    if created or set(product.tags.values_list("name", flat=True)) != set(tag_names):
+        tags = []
+        if tag_names:
+            existing = {t.name: t for t in Tag.objects.filter(name__in=tag_names)}
+            missing = [Tag(name=name) for name in tag_names if name not in existing]
+            if missing:
+                Tag.objects.bulk_create(missing, ignore_conflicts=True)
+                existing = {t.name: t for t in Tag.objects.filter(name__in=tag_names)}
+            tags = [existing[name] for name in tag_names]
+        if created:
+            product.tags.add(*tags)
+        else:
+            product.tags.set(tags)
     read_rules = [(r["kind"], r["value"]) for r in (contract.get("access") or {}).get("read") or []]
-    product_permissions_sync(product=product, read_rules=read_rules if product.discovery == "restricted" else [])
+    if not (created and product.discovery != "restricted"):  # a new public product has no rows to sync
+        product_permissions_sync(
+            product=product, read_rules=read_rules if product.discovery == "restricted" else []
+        )
     search_document_refresh(product)

@@ -1,5 +1,34 @@
 from django.conf import settings
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+
+
+def _nav_items(request) -> list[dict]:
+    """The main navigation. Computed only when a template renders it; one query at most."""
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    from catalog.models import TeamMembership
+    from catalog.querysets import user_is_governance_lead
+
+    items = [
+        {"url": reverse("search"), "label": "Search", "name": "search"},
+        {"url": reverse("domain-list"), "label": "Domains", "name": "domain-list"},
+        {"url": reverse("governance:policies"), "label": "Policies", "name": "policies"},
+    ]
+    if user_is_governance_lead(user) or TeamMembership.objects.filter(user=user).exists():
+        items.append({"url": reverse("product-create"), "label": "Publish", "name": "product-create"})
+    if user.is_staff:
+        items.append({"url": reverse("admin:index"), "label": "Admin", "name": "admin"})
+    current = getattr(request.resolver_match, "url_name", None)
+    for item in items:
+        item["current"] = item["name"] == current
+    return items
 
 
 def portal(request):
-    return {"PORTAL_NAME": "Mesh Portal", "DEBUG": settings.DEBUG}
+    return {
+        "PORTAL_NAME": "Mesh Portal",
+        "DEBUG": settings.DEBUG,
+        "nav_items": SimpleLazyObject(lambda: _nav_items(request)),
+    }

@@ -44,10 +44,18 @@ class Command(BaseCommand):
                 failed += 1
                 continue
             loaded.append((path, text, parse_contract(text, filename=str(path))))
+        from governance.selectors import active_policy_params
+
+        policy_params = active_policy_params()  # read once: the whole batch is judged by one policy set
         batch = frozenset(f"{p.contract['domain']}/{p.contract['name']}" for _, _, p in loaded if p.ok)
         for path, text, parsed in upstream_first(loaded):
             outcome = contract_version_submit(
-                text=text, filename=str(path), dry_run=options["dry_run"], parsed=parsed, batch_refs=batch
+                text=text,
+                filename=str(path),
+                dry_run=options["dry_run"],
+                parsed=parsed,
+                batch_refs=batch,
+                policy_params=policy_params,
             )
             counts[outcome.action] = counts.get(outcome.action, 0) + 1
             for problem in outcome.problems:
@@ -72,7 +80,9 @@ class Command(BaseCommand):
         self.stdout.write(f"{prefix}{summary}; {drafts} kept as draft; {failed} failed ({elapsed:.2f}s)")
         if failed or (options["strict"] and drafts):
             raise CommandError(
-                f"{failed} file(s) could not be stored" if failed else f"{drafts} version(s) kept as draft (--strict)"
+                f"{failed} file(s) could not be stored"
+                if failed
+                else f"{drafts} version(s) kept as draft (--strict)"
             )
 
 
