@@ -6,6 +6,7 @@ move that pointer (catalog.services), always in the same transaction as the stat
 """
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -309,3 +310,48 @@ class AccessRule(models.Model):
 
     class Meta:
         ordering = ["version", "mode", "principal_kind", "principal"]
+
+
+class SearchDocument(models.Model):
+    """What search reads: one row per product, rebuilt from its current (else newest) version by
+    `catalog.search.search_document_refresh()` whenever a version is published.
+
+    The texts are lower-cased with `_`/`-` turned into spaces, in four weights: `name_words`
+    (A), `keywords` (B: domain, team, tags, field names), `body` (C: description, field
+    descriptions) and `readme` (D). SQLite stores them and searches them with LIKE. PostgreSQL
+    stores them as the weighted tsvector `vector` (the texts stay empty there: a narrow row is
+    fewer pages per search); its GIN index, the trigram and prefix indexes on `name_words` and
+    the pg_trgm extension are created by migration 0002 only on PostgreSQL, so on SQLite the
+    column exists (SQLite accepts any column type) but stays NULL and unindexed.
+    """
+
+    product = models.OneToOneField(
+        DataProduct, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    name_words = models.CharField(max_length=300)
+    keywords = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    readme = models.TextField(blank=True)
+    has_pii = models.BooleanField(default=False)
+    field_count = models.PositiveIntegerField(default=0)
+    vector = SearchVectorField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"search document of product {self.product_id}"
+
+
+class SavedSearch(models.Model):
+    """A signed-in user's bookmarked search: the canonical query string of /search/."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=100)
+    query_string = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="unique_saved_search_name")]
+
+    def __str__(self):
+        return f"{self.name} ({self.user_id})"

@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from . import selectors
+from .. import selectors
+from ..search import saved_searches_for
 
 
 @login_required
@@ -10,5 +11,9 @@ def home(request):
     return render(
         request,
         "catalog/home.html",
-        {"domains": groups, "product_count": sum(len(items) for _, items in groups)},
+        {
+            "domains": groups,
+            "product_count": sum(len(items) for _, items in groups),
+            "saved_searches": saved_searches_for(user=request.user),
+        },
     )
