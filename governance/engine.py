@@ -14,6 +14,9 @@ from catalog.models import SEVERITY_RANK
 
 from .policies import EMPTY_PARAMS, PolicyParams
 from .rules import BLOCKING, PRE_PUBLISH_RULES, RuleContext, Violation
+from .rules.measured import evaluate_measured
+
+__all__ = ["evaluate_contract", "evaluate_measured", "is_publishable", "policies_evaluated"]
 
 
 def _context(

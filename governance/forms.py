@@ -37,7 +37,9 @@ class DomainPolicyForm(forms.Form):
             if key in quality:
                 t = quality[key]
                 unit = t.get("unit") or ""
-                initial[key] = f"{t['op']} {t['value']:g}{'%' if unit == '%' else (' ' + unit if unit else '')}"
+                initial[key] = (
+                    f"{t['op']} {t['value']:g}{'%' if unit == '%' else (' ' + unit if unit else '')}"
+                )
         initial["default_access"] = parameters.get("default_access") or ""
         initial["pii_fields"] = ", ".join(parameters.get("pii_fields") or [])
         initial["approval_required"] = ", ".join(parameters.get("approval_required") or [])
@@ -82,7 +84,9 @@ class ParametersJsonForm(forms.Form):
         try:
             value = json.loads(self.cleaned_data["parameters"])
         except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+            raise forms.ValidationError(
+                f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            ) from None
         if not isinstance(value, dict):
             raise forms.ValidationError("the parameters must be a JSON object")
         return value

@@ -46,3 +46,109 @@ class Policy(models.Model):
 
     def __str__(self):
         return f"{self.kind}:{self.domain + '/' if self.domain else ''}{self.name}"
+
+
+class QualityRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+    ERROR = "error", "Error"
+
+
+class QualityRunTrigger(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    SCHEDULE = "schedule", "Schedule"
+    PUBLISH = "publish", "Publish"
+
+
+class QualityRun(models.Model):
+    """One execution of a product version's checks. A worker claims a queued run with a
+    conditional UPDATE (governance.checks.service), so a redelivered task never runs it twice."""
+
+    product = models.ForeignKey("catalog.DataProduct", on_delete=models.CASCADE, related_name="quality_runs")
+    version = models.ForeignKey(
+        "catalog.ProductVersion", on_delete=models.CASCADE, related_name="quality_runs"
+    )
+    status = models.CharField(
+        max_length=10, choices=QualityRunStatus.choices, default=QualityRunStatus.QUEUED
+    )
+    trigger = models.CharField(
+        max_length=10, choices=QualityRunTrigger.choices, default=QualityRunTrigger.MANUAL
+    )
+    attempt = models.PositiveIntegerField(default=0, help_text="How many times a worker claimed the run.")
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["product", "-created_at"], name="qrun_product_latest"),
+            models.Index(fields=["product", "status", "-finished_at"], name="qrun_product_finished"),
+            models.Index(fields=["status", "created_at"], name="qrun_status_created"),
+        ]
+
+    def __str__(self):
+        return f"quality run {self.pk} of product {self.product_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (QualityRunStatus.PASSED, QualityRunStatus.FAILED, QualityRunStatus.ERROR)
+
+
+class CheckKind(models.TextChoices):
+    CONSTRAINT = "constraint", "Field constraint"
+    COMPLETENESS = "completeness", "Completeness"
+    FRESHNESS = "freshness", "Freshness"
+    SQL = "sql", "SQL check"
+    SCHEMA = "schema", "Schema"
+
+
+class CheckResult(models.Model):
+    """The outcome of one check in a run; `count` is what the check measured (rows, or a
+    percent for completeness, hours for freshness), `threshold` what it was compared with."""
+
+    run = models.ForeignKey(QualityRun, on_delete=models.CASCADE, related_name="results")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=CheckKind.choices)
+    column = models.CharField(max_length=200, blank=True)
+    passed = models.BooleanField()
+    count = models.FloatField(null=True, blank=True, help_text="None when the check could not be measured.")
+    threshold = models.FloatField(null=True, blank=True)
+    severity = models.CharField(max_length=10)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [models.UniqueConstraint(fields=["run", "name"], name="unique_check_result_per_run")]
+
+    def __str__(self):
+        return f"{self.name}: {'passed' if self.passed else 'failed'}"
+
+
+class MetricValue(models.Model):
+    """One measured metric of a run; `product` is copied from the run so a product's history of
+    one metric is a single index range scan (product, name, run)."""
+
+    run = models.ForeignKey(QualityRun, on_delete=models.CASCADE, related_name="metric_values")
+    product = models.ForeignKey("catalog.DataProduct", on_delete=models.CASCADE, related_name="metric_values")
+    name = models.CharField(max_length=200)
+    column = models.CharField(max_length=200, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    detail = models.JSONField(null=True, blank=True, help_text="E.g. the top values of a text column.")
+
+    class Meta:
+        ordering = ["run", "name", "column"]
+        indexes = [models.Index(fields=["product", "name", "run"], name="metric_product_name_run")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "name", "column"], name="unique_metric_per_run")
+        ]
+
+    def __str__(self):
+        return f"{self.name}{'(' + self.column + ')' if self.column else ''} = {self.value}"

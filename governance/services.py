@@ -77,7 +77,9 @@ def policy_parameters_update(*, policy: Policy, parameters: dict, user) -> Polic
         latest = PolicySet.objects.select_for_update().order_by("-version").first()
         if latest is None or policy.policy_set_id != latest.pk:
             raise PolicyConflict("The policies changed since this form was opened; reload and edit again.")
-        new_set = PolicySet.objects.create(version=latest.version + 1, source_text=latest.source_text, loaded_by=user)
+        new_set = PolicySet.objects.create(
+            version=latest.version + 1, source_text=latest.source_text, loaded_by=user
+        )
         rows = list(Policy.objects.filter(policy_set=latest))
         for row in rows:
             row.pk = None

@@ -41,13 +41,18 @@ def policy_edit(request, pk: int):
     policy = get_object_or_404(Policy.objects.select_related("policy_set"), pk=pk)
     structured = policy.kind == "domain"
     if structured:
-        form = DomainPolicyForm(request.POST or None, initial=DomainPolicyForm.initial_from(policy.parameters))
+        form = DomainPolicyForm(
+            request.POST or None, initial=DomainPolicyForm.initial_from(policy.parameters)
+        )
     else:
         form = ParametersJsonForm(
-            request.POST or None, initial={"parameters": json.dumps(policy.parameters, indent=2, sort_keys=True)}
+            request.POST or None,
+            initial={"parameters": json.dumps(policy.parameters, indent=2, sort_keys=True)},
         )
     if request.method == "POST" and form.is_valid():
-        parameters = form.parameters(policy.parameters) if structured else form.parameters_value(policy.parameters)
+        parameters = (
+            form.parameters(policy.parameters) if structured else form.parameters_value(policy.parameters)
+        )
         try:
             new_set = policy_parameters_update(policy=policy, parameters=parameters, user=request.user)
         except PolicyConflict as exc:
@@ -58,4 +63,6 @@ def policy_edit(request, pk: int):
         else:
             messages.success(request, f"Saved: policies are now at version {new_set.version}.")
             return redirect("governance:policies")
-    return render(request, "governance/policy_edit.html", {"policy": policy, "form": form, "structured": structured})
+    return render(
+        request, "governance/policy_edit.html", {"policy": policy, "form": form, "structured": structured}
+    )
