@@ -17,7 +17,7 @@ def test_owner_uploads_a_contract_with_an_error_and_sees_its_line(browser_page, 
     text = contract_text(version="1.1.0").replace("retention_days: 1095", "retention_days: soon")
     line = text.splitlines().index("retention_days: soon") + 1
     page.fill("#id_contract", text)
-    page.click("button[type=submit]")
+    page.click("#publish-submit")
     page.wait_for_selector("#publish-result")
     link = page.locator(f'a[href="#L{line}"]')
     assert link.is_visible()
