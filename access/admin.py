@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from .models import AuditEvent, DataProductGroupObjectPermission, DataProductUserObjectPermission
+from .models import (
+    AccessGrant,
+    AccessRequest,
+    AuditEvent,
+    DataProductGroupObjectPermission,
+    DataProductUserObjectPermission,
+)
 
 
 @admin.register(AuditEvent)
@@ -42,3 +48,30 @@ class GroupPermAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Requests and grants change only through access.services (locked, audited)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(_ReadOnly):
+    list_display = ["id", "product", "requester", "status", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["product__domain", "requester"]
+
+
+@admin.register(AccessGrant)
+class AccessGrantAdmin(_ReadOnly):
+    list_display = ["id", "product", "user", "expires_at", "revoked_at", "end_reason"]
+    list_filter = ["end_reason"]
+    list_select_related = ["product__domain", "user"]

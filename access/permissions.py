@@ -7,11 +7,13 @@ without a permission row (catalog.querysets).
 """
 
 from django.contrib.auth.models import Group
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
-from .models import DataProductGroupObjectPermission
+from .models import AccessGrant, DataProductGroupObjectPermission
 
 VIEW = "catalog.view_dataproduct"
+READ_DATA = "catalog.read_data"
+GRANT_PERMS = (VIEW, READ_DATA)
 
 
 def group_name_for_principal(kind: str, value: str) -> str | None:
@@ -42,3 +44,21 @@ def product_permissions_sync(*, product, read_rules) -> None:
     for name in wanted - have.keys():
         group, _ = Group.objects.get_or_create(name=name)
         assign_perm(VIEW, group, product)
+
+
+def grant_permissions_assign(*, user, product) -> None:
+    """Give a grant holder `view_dataproduct` and `read_data` on the product (idempotent)."""
+    for perm in GRANT_PERMS:
+        assign_perm(perm, user, product)
+
+
+def grant_permissions_remove(*, user, product, now=None) -> None:
+    """Take the grant permissions away unless another grant of the user on it is still live.
+
+    The permissions are a derived cache of the grant table: read checks read the grant (with
+    its expiry) themselves, so a late sweep never extends access.
+    """
+    if AccessGrant.objects.active(now).filter(user=user, product=product).exists():
+        return
+    for perm in GRANT_PERMS:
+        remove_perm(perm, user, product)

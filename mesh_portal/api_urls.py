@@ -1,6 +1,7 @@
 """Every API route, under /api/v1/. Each app contributes its own list."""
 
+from access.api_urls import urlpatterns as access_api
 from catalog.api.urls import urlpatterns as catalog_api
 from governance.api_urls import urlpatterns as governance_api
 
-urlpatterns = [*catalog_api, *governance_api]
+urlpatterns = [*catalog_api, *governance_api, *access_api]

@@ -15,4 +15,9 @@ app.conf.beat_schedule = {
         "task": "mesh_portal.tasks.heartbeat",
         "schedule": float(os.environ.get("MESH_HEARTBEAT_SECONDS", "60")),
     },
+    # Reads refuse expired grants by themselves; the sweep removes their permissions and notifies.
+    "access-grants-expire": {
+        "task": "access.tasks.access_grants_expire_task",
+        "schedule": float(os.environ.get("MESH_GRANT_EXPIRY_SECONDS", "300")),
+    },
 }

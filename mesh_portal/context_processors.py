@@ -4,7 +4,8 @@ from django.utils.functional import SimpleLazyObject
 
 
 def _nav_items(request) -> list[dict]:
-    """The main navigation. Computed only when a template renders it; one query at most."""
+    """The main navigation. Computed only when a template renders it; two queries at most
+    (team membership, the inbox count)."""
     user = request.user
     if not user.is_authenticated:
         return []
@@ -18,6 +19,11 @@ def _nav_items(request) -> list[dict]:
     ]
     if user_is_governance_lead(user) or TeamMembership.objects.filter(user=user).exists():
         items.append({"url": reverse("product-create"), "label": "Publish", "name": "product-create"})
+    from access.selectors import inbox_count
+
+    count = inbox_count(user)
+    items.append({"url": reverse("access:inbox"), "label": "Inbox", "name": "inbox", "count": count})
+    items.append({"url": reverse("access:requests"), "label": "My access", "name": "requests"})
     if user.is_staff:
         items.append({"url": reverse("admin:index"), "label": "Admin", "name": "admin"})
     current = getattr(request.resolver_match, "url_name", None)

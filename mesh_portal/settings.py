@@ -250,6 +250,9 @@ MESH_CONTRACT_MAX_BYTES = int(os.environ.get("MESH_CONTRACT_MAX_BYTES", str(256 
 MESH_CHECK_TIMEOUT_SECONDS = int(os.environ.get("MESH_CHECK_TIMEOUT_SECONDS", "60"))
 MESH_CHECK_MEMORY_LIMIT = os.environ.get("MESH_CHECK_MEMORY_LIMIT", "1GB")
 MESH_CHECK_THREADS = int(os.environ.get("MESH_CHECK_THREADS", "2"))
+MESH_ACCESS_MAX_DAYS = int(os.environ.get("MESH_ACCESS_MAX_DAYS", "365"))  # longest grant policy allows
+MESH_ACCESS_SOX_MAX_DAYS = int(os.environ.get("MESH_ACCESS_SOX_MAX_DAYS", "90"))  # in SOX domains
+MESH_PREVIEW_TIMEOUT_SECONDS = int(os.environ.get("MESH_PREVIEW_TIMEOUT_SECONDS", "10"))
 # Password of the per-product PostgreSQL reader roles the quality checks log in as (empty: trust auth).
 MESH_QC_READER_PASSWORD = os.environ.get("MESH_QC_READER_PASSWORD", "")
 MESH_PUBLIC_URL = os.environ.get("MESH_PUBLIC_URL", "http://127.0.0.1:8000")

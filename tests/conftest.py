@@ -60,9 +60,9 @@ def _isolated_storage(settings, tmp_path):
 
 
 @pytest.fixture
-def browser_page(live_server):
-    """A Playwright page in Debian's Chromium, and a login helper: `login(page, username)`."""
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+def browser_page(live_server, monkeypatch):
+    """A Playwright page in Debian's Chromium (log in with `browser_login`)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -1,0 +1,411 @@
+"""Every route, every persona: the expected status, and nothing about an invisible product leaks.
+
+The table is keyed by URL name and checked against the resolver: a route without an entry fails
+`test_every_route_has_an_expectation`, so a new route cannot ship untested. Skipped only: admin/
+(Django's own, staff only) and ALLOW_LIST below.
+
+Personas: anonymous; `analyst` (sees sales/secret, holds no grant); `holder` (an analyst with a
+grant on sales/secret); `other_owner` (owns a marketing product); `owner` (owns the sales
+products); `lead` (governance). sales/vault_ledger is invisible to the first four: every answer
+about it must be the missing-object answer, and SENTINEL must appear in no answer to them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.authtoken.models import Token
+
+from access import services
+from access.models import AccessRequest
+from catalog.models import SavedSearch
+from governance.models import Policy
+from tests.access.conftest import SENTINEL
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("anon", "analyst", "holder", "other_owner", "owner", "lead")
+BLIND = ("analyst", "holder", "other_owner")  # may not see sales/vault_ledger
+HIDDEN = "vault_ledger"
+# Documented exceptions: the OpenAPI schema and its Swagger page describe routes, not data, and
+# are public by design (the schema lists paths and parameters only).
+ALLOW_LIST = {"api-schema", "api-docs"}
+
+
+def S(anon, analyst, holder, other_owner, owner, lead) -> dict:
+    return dict(zip(PERSONAS, (anon, analyst, holder, other_owner, owner, lead), strict=True))
+
+
+@dataclass
+class Case:
+    method: str
+    path: str  # may hold "{pk}", filled by prepare(world, persona) before each attempt
+    expected: dict
+    prepare: Callable | None = None
+    data: dict = field(default_factory=dict)
+
+    @property
+    def api(self) -> bool:
+        return self.path.startswith("/api/")
+
+
+def _pending_request(product_name: str, stage: str = "owner"):
+    """A fresh open request on the product by a new analyst, at the given stage."""
+
+    def prepare(world, persona):
+        requester = make_user(
+            f"req-{persona}-{product_name}-{next(_SEQ)}",
+            role="data_scientist" if product_name == HIDDEN else "analyst",
+        )
+        req = services.access_request_create(
+            product=world["products"][product_name], requester=requester, purpose="Report"
+        )
+        if stage == "governance":
+            req = services.access_request_approve(request_id=req.pk, decided_by=world["owner"])
+        return req.pk
+
+    return prepare
+
+
+def _analyst_request(world, persona):
+    """A fresh open request on sales/secret by the analyst persona."""
+    AccessRequest.objects.filter(requester=world["analyst"]).delete()
+    return services.access_request_create(
+        product=world["products"]["secret"], requester=world["analyst"], purpose="Report"
+    ).pk
+
+
+def _fresh_grant(product_name: str):
+    def prepare(world, persona):
+        from tests.access.conftest import grant_via_workflow
+
+        requester = make_user(
+            f"g-{persona}-{product_name}-{next(_SEQ)}",
+            role="data_scientist" if product_name == HIDDEN else "analyst",
+        )
+        grant = grant_via_workflow(
+            product=world["products"][product_name], user=requester, owner=world["owner"], lead=world["lead"]
+        )
+        return grant.pk
+
+    return prepare
+
+
+def _saved_search_of_owner(world, persona):
+    return SavedSearch.objects.get_or_create(
+        user=world["owner"], name="mine", defaults={"query_string": "q=x"}
+    )[0].pk
+
+
+def _policy(world, persona):
+    return Policy.objects.order_by("pk").first().pk
+
+
+_SEQ = itertools.count()
+HTML_PRODUCT_OK = S(302, 200, 200, 404, 200, 200)  # sales/secret: analysts see it, marketing does not
+HTML_HIDDEN = S(302, 404, 404, 404, 200, 200)
+API_PRODUCT_OK = S(401, 200, 200, 404, 200, 200)
+API_HIDDEN = S(401, 404, 404, 404, 200, 200)
+
+SECRET, VAULT = "/products/sales/secret/", f"/products/sales/{HIDDEN}/"
+API_SECRET, API_VAULT = "/api/v1" + SECRET, "/api/v1" + VAULT
+ALL_OK = S(302, 200, 200, 200, 200, 200)
+API_ALL_OK = S(401, 200, 200, 200, 200, 200)
+SIGNED_IN_REDIRECT = S(302, 302, 302, 302, 302, 302)
+DECIDE_OWNER_STAGE = S(302, 404, 404, 404, 302, 403)  # leads see restricted requests, but not this stage
+DECIDE_GOV_STAGE = S(302, 404, 404, 404, 403, 302)
+API_DECIDE_OWNER_STAGE = S(401, 404, 404, 404, 200, 403)
+API_DECIDE_GOV_STAGE = S(401, 404, 404, 404, 403, 200)
+REJECT = {"comment": "Not for this purpose."}
+
+EXPECTED: dict[str, list[Case]] = {
+    # --- accounts
+    "login": [Case("GET", "/accounts/login/", S(200, 302, 302, 302, 302, 302))],
+    "logout": [Case("POST", "/accounts/logout/", SIGNED_IN_REDIRECT)],
+    # --- catalog pages (other engineers' routes)
+    "home": [Case("GET", "/", ALL_OK)],
+    "search": [Case("GET", "/search/?q=vault", ALL_OK), Case("GET", "/search/?q=invisible", ALL_OK)],
+    "saved-search-save": [
+        Case("POST", "/search/saved/", SIGNED_IN_REDIRECT, data={"name": "vaults", "querystring": "q=vault"})
+    ],
+    "saved-search-delete": [
+        Case(
+            "POST",
+            "/search/saved/{pk}/delete/",
+            S(302, 404, 404, 404, 302, 404),
+            prepare=_saved_search_of_owner,
+        )
+    ],
+    "domain-list": [Case("GET", "/domains/", ALL_OK)],
+    "domain-detail": [Case("GET", "/domains/sales/", ALL_OK)],
+    "product": [Case("GET", SECRET, HTML_PRODUCT_OK), Case("GET", VAULT, HTML_HIDDEN)],
+    "product-tab": [
+        Case("GET", SECRET + "schema/", HTML_PRODUCT_OK),
+        Case("GET", VAULT + "schema/", HTML_HIDDEN),
+        Case("GET", VAULT + "contract/?download=1", HTML_HIDDEN),
+    ],
+    "product-contract-yaml": [
+        Case("GET", SECRET + "contract.yaml", HTML_PRODUCT_OK),
+        Case("GET", VAULT + "contract.yaml", HTML_HIDDEN),
+    ],
+    "product-create": [Case("GET", "/publish/", S(302, 403, 403, 200, 200, 200))],
+    "product-publish": [
+        Case("GET", SECRET + "publish/", S(302, 403, 403, 403, 200, 200)),
+        Case("GET", VAULT + "publish/", S(302, 403, 403, 403, 200, 200)),
+    ],
+    "policies": [Case("GET", "/governance/policies/", ALL_OK)],
+    "policy-edit": [
+        Case("GET", "/governance/policies/{pk}/edit/", S(302, 403, 403, 403, 403, 200), prepare=_policy)
+    ],
+    # --- catalog API
+    "api-domains": [Case("GET", "/api/v1/domains/", API_ALL_OK)],
+    "api-products": [
+        Case("GET", "/api/v1/products/?facets=true", API_ALL_OK),
+        Case("GET", "/api/v1/products/?search=invisible", API_ALL_OK),
+        Case("GET", "/api/v1/products/?tag=vault-tag", API_ALL_OK),
+    ],
+    "api-product": [Case("GET", API_SECRET, API_PRODUCT_OK), Case("GET", API_VAULT, API_HIDDEN)],
+    "api-product-versions": [
+        Case("GET", API_SECRET + "versions/", API_PRODUCT_OK),
+        Case("GET", API_VAULT + "versions/", API_HIDDEN),
+    ],
+    "api-product-contract": [
+        Case("GET", API_SECRET + "versions/1.0.0/contract/", API_PRODUCT_OK),
+        Case("GET", API_VAULT + "versions/1.0.0/contract/", API_HIDDEN),
+    ],
+    # --- access API
+    "api-access-requests": [
+        Case("GET", "/api/v1/access-requests/", API_ALL_OK),
+        Case(
+            "POST",
+            "/api/v1/access-requests/",
+            S(401, 201, 409, 404, 409, 409),
+            data={"product": "sales/secret", "purpose": "Report"},
+        ),
+        Case(
+            "POST",
+            "/api/v1/access-requests/",
+            S(401, 404, 404, 404, 409, 409),
+            data={"product": f"sales/{HIDDEN}", "purpose": "Report"},
+        ),
+    ],
+    "api-access-request-approve": [
+        Case(
+            "POST",
+            "/api/v1/access-requests/{pk}/approve/",
+            API_DECIDE_OWNER_STAGE,
+            prepare=_pending_request("secret"),
+        ),
+        Case(
+            "POST",
+            "/api/v1/access-requests/{pk}/approve/",
+            API_DECIDE_OWNER_STAGE,
+            prepare=_pending_request(HIDDEN),
+        ),
+        Case(
+            "POST",
+            "/api/v1/access-requests/{pk}/approve/",
+            API_DECIDE_GOV_STAGE,
+            prepare=_pending_request("secret", "governance"),
+        ),
+    ],
+    "api-access-request-reject": [
+        Case(
+            "POST",
+            "/api/v1/access-requests/{pk}/reject/",
+            API_DECIDE_OWNER_STAGE,
+            prepare=_pending_request(HIDDEN),
+            data=REJECT,
+        ),
+        Case(
+            "POST",
+            "/api/v1/access-requests/{pk}/reject/",
+            API_DECIDE_GOV_STAGE,
+            prepare=_pending_request("secret", "governance"),
+            data=REJECT,
+        ),
+    ],
+    "api-access-request-cancel": [
+        Case(
+            "POST",
+            "/api/v1/access-requests/{pk}/cancel/",
+            S(401, 200, 404, 404, 403, 403),
+            prepare=_analyst_request,
+        ),
+        Case(
+            "POST",
+            "/api/v1/access-requests/{pk}/cancel/",
+            S(401, 404, 404, 404, 403, 403),
+            prepare=_pending_request(HIDDEN),
+        ),
+    ],
+    "api-grants": [
+        Case("GET", "/api/v1/grants/", API_ALL_OK),
+        Case("GET", "/api/v1/grants/?active=true", API_ALL_OK),
+    ],
+    "api-grant": [
+        Case(
+            "DELETE", "/api/v1/grants/{pk}/", S(401, 404, 404, 404, 204, 204), prepare=_fresh_grant("secret")
+        ),
+        Case("DELETE", "/api/v1/grants/{pk}/", S(401, 404, 404, 404, 204, 204), prepare=_fresh_grant(HIDDEN)),
+    ],
+    "api-product-preview": [
+        Case("GET", API_SECRET + "preview/", S(401, 403, 200, 404, 200, 200)),
+        Case("GET", API_VAULT + "preview/", API_HIDDEN),
+    ],
+    # --- access pages
+    "product-access": [
+        Case("GET", "/access" + SECRET, HTML_PRODUCT_OK),
+        Case("GET", "/access" + VAULT, HTML_HIDDEN),
+    ],
+    "request-create": [
+        Case(
+            "POST",
+            "/access" + SECRET + "request/",
+            S(302, 302, 302, 404, 302, 302),
+            data={"purpose": "Report"},
+        ),
+        Case(
+            "POST",
+            "/access" + VAULT + "request/",
+            S(302, 404, 404, 404, 302, 302),
+            data={"purpose": "Report"},
+        ),
+    ],
+    "preview": [
+        Case("GET", "/access" + SECRET + "preview/", S(302, 403, 200, 404, 200, 200)),
+        Case("GET", "/access" + VAULT + "preview/", HTML_HIDDEN),
+    ],
+    "inbox": [Case("GET", "/access/inbox/", ALL_OK)],
+    "requests": [Case("GET", "/access/requests/", ALL_OK)],
+    "request-approve": [
+        Case(
+            "POST", "/access/requests/{pk}/approve/", DECIDE_OWNER_STAGE, prepare=_pending_request("secret")
+        ),
+        Case(
+            "POST",
+            "/access/requests/{pk}/approve/",
+            DECIDE_GOV_STAGE,
+            prepare=_pending_request(HIDDEN, "governance"),
+        ),
+    ],
+    "request-reject": [
+        Case(
+            "POST",
+            "/access/requests/{pk}/reject/",
+            DECIDE_OWNER_STAGE,
+            prepare=_pending_request(HIDDEN),
+            data=REJECT,
+        ),
+        Case(
+            "POST",
+            "/access/requests/{pk}/reject/",
+            DECIDE_GOV_STAGE,
+            prepare=_pending_request("secret", "governance"),
+            data=REJECT,
+        ),
+    ],
+    "request-cancel": [
+        Case(
+            "POST", "/access/requests/{pk}/cancel/", S(302, 302, 404, 404, 403, 403), prepare=_analyst_request
+        ),
+        Case(
+            "POST",
+            "/access/requests/{pk}/cancel/",
+            S(302, 404, 404, 404, 403, 403),
+            prepare=_pending_request(HIDDEN),
+        ),
+    ],
+    "grants": [Case("GET", "/access/grants/", ALL_OK)],
+    "grant-revoke": [
+        Case(
+            "POST",
+            "/access/grants/{pk}/revoke/",
+            S(302, 404, 404, 404, 302, 302),
+            prepare=_fresh_grant("secret"),
+        ),
+        Case(
+            "POST",
+            "/access/grants/{pk}/revoke/",
+            S(302, 404, 404, 404, 302, 302),
+            prepare=_fresh_grant(HIDDEN),
+        ),
+    ],
+    "audit": [
+        Case("GET", "/access/audit/", S(302, 403, 403, 200, 200, 200)),
+        Case("GET", "/access/audit/?action=access_request", S(302, 403, 403, 200, 200, 200)),
+    ],
+    "audit-export": [Case("GET", "/access/audit/export/", S(302, 403, 403, 200, 200, 200))],
+}
+
+
+def _walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.name
+
+
+def routes() -> list[tuple[str, str]]:
+    return [
+        (route, name) for route, name in _walk(get_resolver().url_patterns) if not route.startswith("admin/")
+    ]
+
+
+def test_every_route_has_an_expectation():
+    missing = [(route, name) for route, name in routes() if name not in EXPECTED and name not in ALLOW_LIST]
+    names = [name for _, name in routes()]
+    assert not missing, f"routes without an entry in EXPECTED: {missing}"
+    assert len(names) == len(set(names)), "route names must be unique for the table"
+    assert not set(EXPECTED) - set(names), f"stale entries: {set(EXPECTED) - set(names)}"
+
+
+def _call(client, case: Case, path: str, user):
+    client.logout()
+    headers = {}
+    if user is not None:
+        if case.api:
+            token, _ = Token.objects.get_or_create(user=user)
+            headers["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+        else:
+            client.force_login(user)
+    method = getattr(client, case.method.lower())
+    if case.api and case.method in ("POST", "DELETE"):
+        return method(path, case.data, content_type="application/json", **headers)
+    return (
+        method(path, case.data, **headers) if case.data or case.method == "POST" else method(path, **headers)
+    )
+
+
+def _body(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_route_answers_each_persona_as_expected_and_leaks_nothing(client, world, name):
+    failures = []
+    for index, case in enumerate(EXPECTED[name]):
+        for persona in PERSONAS:
+            path = case.path
+            if case.prepare is not None:
+                path = path.format(pk=case.prepare(world, persona))
+            user = None if persona == "anon" else world[persona]
+            response = _call(client, case, path, user)
+            body = _body(response)
+            if response.status_code != case.expected[persona]:
+                failures.append(
+                    f"case {index} {case.method} {path} as {persona}: {response.status_code} != {case.expected[persona]}"
+                )
+            if persona in BLIND and (SENTINEL.encode() in body or HIDDEN.encode() in body):
+                failures.append(f"case {index} {case.method} {path} as {persona}: the hidden product leaked")
+            if persona == "anon" and response.status_code == 302:
+                assert response["Location"].startswith("/accounts/login/") or name in ("logout", "login")
+    assert not failures, "\n".join(failures)
