@@ -38,7 +38,10 @@ class DataProductQuerySet(models.QuerySet):
         from access.models import DataProductGroupObjectPermission, DataProductUserObjectPermission
         from catalog.models import TeamMembership
 
-        owner = Exists(TeamMembership.objects.filter(team_id=OuterRef("owning_team_id"), user_id=user.pk))
+        # Uncorrelated subqueries: PostgreSQL evaluates each once (a hashed subplan) instead of
+        # probing it per product row, which matters with 100k products.
+        my_teams = TeamMembership.objects.filter(user_id=user.pk).values("team_id")
+        owner = Q(owning_team_id__in=my_teams)
         if perm == "change":
             writer_domain = Exists(
                 TeamMembership.objects.filter(
@@ -48,20 +51,17 @@ class DataProductQuerySet(models.QuerySet):
             )
             return self.filter(owner | writer_domain)
         codename = f"{perm}_dataproduct"
-        user_perm = Exists(
-            DataProductUserObjectPermission.objects.filter(
-                content_object_id=OuterRef("pk"), user_id=user.pk, permission__codename=codename
-            )
-        )
-        group_perm = Exists(
-            DataProductGroupObjectPermission.objects.filter(
-                content_object_id=OuterRef("pk"),
-                group__user=user.pk,
-                permission__codename=codename,
-            )
-        )
+        user_perm = DataProductUserObjectPermission.objects.filter(
+            user_id=user.pk, permission__codename=codename
+        ).values("content_object_id")
+        group_perm = DataProductGroupObjectPermission.objects.filter(
+            group_id__in=user.groups.through.objects.filter(user_id=user.pk).values("group_id"),
+            permission__codename=codename,
+        ).values("content_object_id")
         published = Q(current_version__isnull=False)
-        return self.filter(owner | (published & (Q(discovery="public") | user_perm | group_perm)))
+        return self.filter(
+            owner | (published & (Q(discovery="public") | Q(pk__in=user_perm) | Q(pk__in=group_perm)))
+        )
 
     def owned_by(self, user):
         if not getattr(user, "is_authenticated", False):
