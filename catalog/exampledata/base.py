@@ -92,7 +92,10 @@ class Problem:
 
     `count` rows are affected; each check in `checks` and each constraint (`field.kind`) in
     `constraints` finds exactly `count` more rows because of it. `alert` names the alert type
-    (freshness, volume, schema) a problem without a row count is meant to trigger.
+    (freshness, volume, schema) a problem without a row count is meant to trigger. A problem
+    whose `checks` is `["completeness"]` has no count: the product's completeness (percent of
+    non-null cells over all the contract's fields, `expected.completeness`) is below its SLA,
+    and `details` says by how much and which fields are empty (see `Generation.completeness`).
     """
 
     id: str
@@ -212,6 +215,35 @@ class Generation:
         ]
         columns += [f'"{name}"' for name in extra]
         return f"SELECT {', '.join(columns)} FROM {table} WHERE {where}"
+
+    def completeness(self, key: str, table: str) -> dict:
+        """The completeness check of the product's rows in `table`, as the quality engine measures
+        it: non-null cells over rows x all the contract's fields, in percent (6 decimals), with
+        the contract's threshold and the null cells of each field that has any."""
+        contract = self.contract(key)
+        names = [f["name"] for f in contract["schema"]["fields"]]
+        counts = self.con.execute(
+            "SELECT COUNT(*), "
+            + ", ".join(f'COUNT(*) - COUNT("{name}")' for name in names)
+            + f" FROM ({self.conformed(key, table)})"
+        ).fetchone()
+        rows, nulls = int(counts[0]), dict(zip(names, (int(n) for n in counts[1:]), strict=True))
+        cells, null_cells = rows * len(names), sum(nulls.values())
+        threshold = (contract["sla"].get("completeness") or {}).get("min_threshold")
+        return {
+            "percent": 100.0 if cells == 0 else round(100.0 * (cells - null_cells) / cells, 6),
+            "threshold": None if threshold is None else float(str(threshold).strip().rstrip("%")),
+            "cells": cells,
+            "null_cells": null_cells,
+            "null_cells_by_field": {name: n for name, n in nulls.items() if n},
+        }
+
+    def completeness_problem(self, key: str, table: str, problem_id: str, description: str) -> Problem:
+        """The problem recording that the product's completeness is below its SLA by design."""
+        measured = self.completeness(key, table)
+        if measured["threshold"] is None or measured["percent"] >= measured["threshold"]:
+            raise ValueError(f"{key}: completeness {measured['percent']}% meets its SLA; nothing to record")
+        return Problem(problem_id, description, checks=["completeness"], details=measured)
 
     # --- writers -----------------------------------------------------------------------------
     def clear(self, key: str) -> Path:

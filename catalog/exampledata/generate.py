@@ -98,8 +98,18 @@ def _manifest_entry(gen: Generation, key: str, problems: list[Problem]) -> dict:
     table = schema["table"]
     checks = {check["name"]: 0 for check in contract["sla"].get("quality_checks", [])}
     constraints = dict.fromkeys(contract_constraints(contract), 0)
+    completeness = gen.completeness(key, table)
+    below = completeness["threshold"] is not None and completeness["percent"] < completeness["threshold"]
+    seeded = [p.id for p in problems if "completeness" in p.checks]
+    if below != bool(seeded):
+        raise ValueError(
+            f"{key}: completeness {completeness['percent']}% against {completeness['threshold']}%, "
+            f"but the problems naming the completeness check are {seeded or 'none'}"
+        )
     for problem in problems:
         for name in problem.checks:
+            if name == "completeness":
+                continue
             if name not in checks:
                 raise ValueError(f"{key}: problem {problem.id} names unknown check {name}")
             checks[name] += problem.count
@@ -124,7 +134,7 @@ def _manifest_entry(gen: Generation, key: str, problems: list[Problem]) -> dict:
         freshness=_freshness(gen, contract),
         clean=not problems,
         problems=[problem.as_dict() for problem in problems],
-        expected={"checks": checks, "constraints": constraints},
+        expected={"checks": checks, "constraints": constraints, "completeness": completeness["percent"]},
     )
     return entry
 

@@ -96,7 +96,8 @@ def feature_usage(gen: Generation) -> list[Problem]:
 
 def product_events(gen: Generation) -> list[Problem]:
     """The clickstream, sessions of 1-15 events. Seeded: the newest partition's file has an extra
-    column (`client_sdk_version`) that the contract does not declare."""
+    column (`client_sdk_version`) that the contract does not declare; completeness below its SLA
+    (event-specific columns are empty on the other events)."""
     key = "product/product_events"
     days = gen.size(small=7, full=30)
     sessions_per_day = gen.size(small=160, full=2_500)
@@ -210,7 +211,15 @@ def product_events(gen: Generation) -> list[Problem]:
                 "extra_columns": {DRIFT_COLUMN: "string"},
                 "rows": rows,
             },
-        )
+        ),
+        gen.completeness_problem(
+            key,
+            "product_events",
+            "incomplete_event_columns",
+            "Event-specific columns are empty on other events - feature_key but on feature_used, "
+            "revenue but on purchase, user_id for anonymous visitors, duration_ms on a session's "
+            "last event - so completeness over all fields is far below the 99.5% SLA.",
+        ),
     ]
 
 
@@ -233,7 +242,9 @@ def user_engagement(gen: Generation) -> list[Problem]:
             FROM weekly
         )
         SELECT user_id || '|' || strftime(week_start, '%Y-%m-%d') AS engagement_id, user_id, week_start,
-               sessions::INTEGER AS sessions, active_days::INTEGER AS active_days, events_count, features_used,
+               sessions::INTEGER AS sessions, active_days::INTEGER AS active_days, events_count,
+               -- a week without feature_used events has an empty list, not NULL (completeness SLA 99.9%)
+               COALESCE(features_used, []::VARCHAR[]) AS features_used,
                round(events_count / sessions, 2) AS avg_events_per_session, engagement_score,
                engagement_score >= 80 AS is_power_user, {sql_ts(computed_at)} AS computed_at
         FROM scored

@@ -97,7 +97,8 @@ def sales_orders_analytical(gen: Generation) -> list[Problem]:
 
 
 def customer_interactions(gen: Generation) -> list[Problem]:
-    """CRM interactions with the customer's contact details. Seeded: emails mistyped by reps."""
+    """CRM interactions with the customer's contact details. Seeded: emails mistyped by reps;
+    completeness below its SLA (sparse optional columns)."""
     key = "sales/customer_interactions"
     n = gen.size(small=5_000, full=300_000)
     span_seconds = gen.size(small=30, full=180) * 86400
@@ -168,7 +169,15 @@ def customer_interactions(gen: Generation) -> list[Problem]:
             malformed,
             checks=["valid_email_format"],
             constraints=["customer_email.pattern"],
-        )
+        ),
+        gen.completeness_problem(
+            key,
+            "interactions",
+            "incomplete_optional_columns",
+            "Optional columns empty by design - follow_up_date unless a follow-up is planned, "
+            "sentiment_score for in-person meetings, customer_email when the customer gave none - "
+            "keep completeness over all fields below the 99.5% SLA.",
+        ),
     ]
 
 

@@ -531,16 +531,9 @@ def _measure(plan, report, by_check, values, present, found, own, contract, now,
                 check, check.passes(count), count, _constraint_message(check, count)
             )
         elif check.kind == "completeness":
-            measured = completeness_fields(plan)
-            cells = rows * len(measured)
-            nulls = sum(int(values.get(("nulls", f["name"]), rows) or 0) for f in measured)
-            percent = 100.0 if cells == 0 else round(100.0 * (cells - nulls) / cells, 6)
-            message = (
-                "no rows to measure"
-                if cells == 0
-                else f"{cells - nulls} of {cells} cells ({len(measured)} required fields x {rows} rows) are not null"
-            )
-            by_check[check.name] = CheckOutcome(check, check.passes(percent), percent, message)
+            percent, message = completeness(plan.fields, values, present, rows)
+            passed = percent is not None and check.passes(percent)
+            by_check[check.name] = CheckOutcome(check, passed, percent, message)
         elif check.kind == "freshness":
             newest = values.get(("freshness",))
             if newest is None:
@@ -598,14 +591,9 @@ def _measure(plan, report, by_check, values, present, found, own, contract, now,
     if metrics:
         report.metrics += _scan_metrics(plan, values, present, rows)
         report.metrics.append(MetricOutcome("schema_drift", value=float(len(extra)), detail=extra or None))
-        all_cells = rows * len(plan.fields)
-        all_nulls = sum(int(values.get(("nulls", f["name"]), rows) or 0) for f in plan.fields)
-        if all_cells:
-            report.metrics.append(
-                MetricOutcome(
-                    "completeness_all_fields", value=round(100.0 * (all_cells - all_nulls) / all_cells, 6)
-                )
-            )
+        required, _ = completeness(required_fields(plan), values, present, rows)
+        if required is not None:
+            report.metrics.append(MetricOutcome("completeness_required_fields", value=required))
         for name in ("completeness", "freshness"):
             if name in by_check and by_check[name].count is not None:
                 report.metrics.append(
@@ -615,10 +603,32 @@ def _measure(plan, report, by_check, values, present, found, own, contract, now,
                 )
 
 
-def completeness_fields(plan: Plan) -> list[dict]:
-    """The fields completeness is measured over: those the contract requires (a not_null
-    constraint or the primary key); all fields when it requires none. A column the contract
-    leaves optional (a ledger line's cost_center) is not incomplete when it is empty."""
+def completeness(fields: list[dict], values: dict, present: set[str], rows: int) -> tuple[float | None, str]:
+    """(percent, message): the share of non-null cells over `rows` x `fields`, in percent.
+
+    The completeness check uses every field of the contract (the spec: "non-null cells over all
+    the contract's fields"), so an optional column that is mostly empty lowers it. A declared
+    field missing from the data counts as entirely null: its cells are absent, and dropping a
+    sparse column must not *raise* completeness (the schema check reports the missing column
+    too). No rows: 100 (nothing is incomplete). No fields: not measured (None)."""
+    if not fields:
+        return None, "not measured: the contract declares no fields"
+    cells = rows * len(fields)
+    if cells == 0:
+        return 100.0, "no rows to measure"
+    missing = [f["name"] for f in fields if f["name"] not in present]
+    nulls = sum(int(values.get(("nulls", f["name"])) or 0) for f in fields if f["name"] in present)
+    nulls += rows * len(missing)
+    percent = round(100.0 * (cells - nulls) / cells, 6)
+    message = f"{cells - nulls} of {cells} cells ({len(fields)} fields x {rows} rows) are not null"
+    if missing:
+        message += f"; missing from the data, counted as null: {', '.join(missing)}"
+    return percent, message
+
+
+def required_fields(plan: Plan) -> list[dict]:
+    """The fields the contract requires (a not_null constraint or the primary key); all fields
+    when it requires none. Their completeness is the metric `completeness_required_fields`."""
     required = [
         f
         for f in plan.fields

@@ -267,6 +267,37 @@ def test_manifest_constraint_counts_match_the_data(example, contracts):
         assert counted == example["manifest"]["products"][key]["expected"]["constraints"], key
 
 
+def test_manifest_completeness_is_non_null_cells_over_all_contract_fields(example, contracts):
+    """The completeness check's definition: non-null cells / (rows x all the contract's fields),
+    in percent. Clean products meet their SLA with a margin; the products that do not are
+    exactly those whose manifest records a `completeness` problem with that percentage."""
+    con = example["con"]
+    below = {}
+    for key, contract in contracts.items():
+        names = [f["name"] for f in contract["schema"]["fields"]]
+        rows, *nulls = con.execute(
+            "SELECT COUNT(*), "
+            + ", ".join(f'COUNT(*) - COUNT("{n}")' for n in names)
+            + f' FROM "{contract["schema"]["table"]}"'
+        ).fetchone()
+        percent = round(100.0 * (rows * len(names) - sum(nulls)) / (rows * len(names)), 6)
+        entry = example["manifest"]["products"][key]
+        assert entry["expected"]["completeness"] == percent, key
+        threshold = float(contract["sla"]["completeness"]["min_threshold"].rstrip("%"))
+        if entry["clean"]:
+            assert percent >= threshold + (100 - threshold) / 2, (key, percent, threshold)
+        if percent < threshold:
+            below[key] = percent
+    recorded = {
+        key: problem["details"]["percent"]
+        for key, entry in example["manifest"]["products"].items()
+        for problem in entry["problems"]
+        if problem["checks"] == ["completeness"]
+    }
+    assert recorded == below
+    assert set(below) == {"sales/customer_interactions", "product/product_events"}
+
+
 def test_orders_carry_the_seeded_problems_with_exact_counts(example):
     con = example["con"]
     orders = example["manifest"]["products"]["sales/sales_orders_analytical"]

@@ -53,6 +53,7 @@ def expected_counts(entry: dict) -> dict:
     for name, count in entry["expected"]["constraints"].items():
         field, kind = name.split(".")
         expected[f"{field}_{kind}"] = float(count)
+    expected["completeness"] = entry["expected"]["completeness"]
     return expected
 
 
@@ -75,12 +76,42 @@ def test_every_seeded_count_is_found_exactly_and_clean_products_pass(example):
         if (
             not entry["clean"]
             and report.passed
-            and any(pr["count"] for pr in entry["problems"] if pr["checks"] or pr["constraints"])
+            and any(
+                pr["count"] or "completeness" in pr["checks"]
+                for pr in entry["problems"]
+                if pr["checks"] or pr["constraints"]
+            )
         ):
             unclean_passed.append(key)
     assert mismatches == {}
     assert clean_failed == {}
     assert unclean_passed == []
+
+
+def test_completeness_is_over_all_fields_and_fails_exactly_the_products_the_manifest_records(example):
+    failing, required = {}, {}
+    for key, entry in example["products"].items():
+        p = product(key)
+        contract = (p.current_version or p.versions.first()).contract
+        report = run_checks(contract=contract, product=p, now=NOW)
+        outcome = next(o for o in report.outcomes if o.check.name == "completeness")
+        assert outcome.count == entry["expected"]["completeness"], key
+        assert (
+            f"({len(contract['schema']['fields'])} fields x {entry['row_count']} rows)" in outcome.message
+        ), key
+        if not outcome.passed:
+            failing[key] = outcome.count
+        required[key] = next(m.value for m in report.metrics if m.name == "completeness_required_fields")
+    recorded = {
+        key: problem["details"]["percent"]
+        for key, entry in example["products"].items()
+        for problem in entry["problems"]
+        if "completeness" in problem["checks"]
+    }
+    assert failing == recorded
+    assert set(recorded) == {"sales/customer_interactions", "product/product_events"}
+    # the required fields (not_null / primary key) of those two are complete: only the metric says so
+    assert required["sales/customer_interactions"] == required["product/product_events"] == 100.0
 
 
 def test_problems_without_a_count_are_found_by_freshness_and_schema_checks(example):
