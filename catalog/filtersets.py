@@ -51,7 +51,9 @@ STATUS_CHOICES = [*VersionStatus.choices[1:], (DRAFT, "Draft only")]
 
 class ProductSearchFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(
-        method="_no_op", max_length=500, help_text="Search text; may contain domain:, tag:, team:, ... filters."
+        method="_no_op",
+        max_length=500,
+        help_text="Search text; may contain domain:, tag:, team:, ... filters.",
     )
     domain = _ValuesFilter(field_name="domain", help_text="Domain name; repeat for several (any of them).")
     classification = _ChoicesFilter(field_name="classification", choices=CLASSIFICATION_CHOICES)
@@ -73,7 +75,9 @@ class ProductSearchFilterSet(django_filters.FilterSet):
     def _pii(self, qs, name, value):
         return apply_filters(qs, {"pii": (value,)}) if value else qs
 
-    def search_query(self, *, page: int = 1, page_size: int = PAGE_SIZE, with_facets: bool = True) -> SearchQuery:
+    def search_query(
+        self, *, page: int = 1, page_size: int = PAGE_SIZE, with_facets: bool = True
+    ) -> SearchQuery:
         """The validated parameters as a SearchQuery (call is_valid() first)."""
         data = self.form.cleaned_data
         filters = {}

@@ -344,7 +344,9 @@ class SearchDocument(models.Model):
 class SavedSearch(models.Model):
     """A signed-in user's bookmarked search: the canonical query string of /search/."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
     name = models.CharField(max_length=100)
     query_string = models.CharField(max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

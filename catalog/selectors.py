@@ -10,6 +10,7 @@ def product_list_for_home(*, user):
     products = (
         DataProduct.objects.for_user(user)
         .select_related("domain", "owning_team", "current_version")
+        .defer(*(f"current_version__{f}" for f in ("contract_text", "document", "contract", "violations")))
         .order_by("domain__name", "name")
     )
     return [(domain, list(items)) for domain, items in groupby(products, key=lambda p: p.domain)]
@@ -23,12 +24,18 @@ def version_for_export(*, domain: str, name: str, version: str | None = None):
     versions = ProductVersion.objects.filter(product__domain__name=domain, product__name=name)
     if version:
         return versions.filter(version=version).first()
-    product = DataProduct.objects.filter(domain__name=domain, name=name).select_related("current_version").first()
+    product = (
+        DataProduct.objects.filter(domain__name=domain, name=name).select_related("current_version").first()
+    )
     if product is None:
         return None
     if product.current_version is not None:
         return product.current_version
-    return versions.filter(status=VersionStatus.DRAFT).order_by("-major", "-minor", "-patch", "-created_at").first()
+    return (
+        versions.filter(status=VersionStatus.DRAFT)
+        .order_by("-major", "-minor", "-patch", "-created_at")
+        .first()
+    )
 
 
 # --- Product pages ----------------------------------------------------------------------
@@ -83,9 +90,11 @@ def version_upstreams(*, user, version) -> list[tuple]:
     `user` may see it, so a hidden upstream reads exactly like an unknown one."""
     ports = list(version.input_ports.order_by("table"))
     ids = {p.upstream_id for p in ports if p.upstream_id}
-    visible = {
-        p.pk: p for p in DataProduct.objects.for_user(user).filter(pk__in=ids).select_related("domain")
-    } if ids else {}
+    visible = (
+        {p.pk: p for p in DataProduct.objects.for_user(user).filter(pk__in=ids).select_related("domain")}
+        if ids
+        else {}
+    )
     return [(port, visible.get(port.upstream_id)) for port in ports]
 
 

@@ -68,7 +68,9 @@ class OutputPortSerializer(serializers.Serializer):
 
 class InputPortSerializer(serializers.Serializer):
     table = serializers.CharField()
-    product = serializers.CharField(source="product_ref", help_text="<domain>/<name> of the upstream product.")
+    product = serializers.CharField(
+        source="product_ref", help_text="<domain>/<name> of the upstream product."
+    )
 
 
 class ProductDetailSerializer(ProductSummarySerializer):
@@ -96,7 +98,9 @@ class VersionSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     date = serializers.CharField(source="changelog_entry.date", allow_null=True, default=None)
-    changes = serializers.ListField(child=serializers.CharField(), source="changelog_entry.changes", default=list)
+    changes = serializers.ListField(
+        child=serializers.CharField(), source="changelog_entry.changes", default=list
+    )
     violations = serializers.SerializerMethodField(
         help_text="Governance findings; only for the product's owners and governance leads (else omitted)."
     )

@@ -34,16 +34,30 @@ PRODUCT_PARAMS = [
 
 
 SEARCH_PARAMS = [
-    OpenApiParameter("search", OpenApiTypes.STR, description='Text, e.g. `orders`, `"order total"`, `cust*`, `domain:sales`.'),
+    OpenApiParameter(
+        "search",
+        OpenApiTypes.STR,
+        description='Text, e.g. `orders`, `"order total"`, `cust*`, `domain:sales`.',
+    ),
     OpenApiParameter("domain", OpenApiTypes.STR, many=True, explode=True),
     OpenApiParameter(
-        "classification", OpenApiTypes.STR, many=True, explode=True, enum=[c for c, _ in CLASSIFICATION_CHOICES]
+        "classification",
+        OpenApiTypes.STR,
+        many=True,
+        explode=True,
+        enum=[c for c, _ in CLASSIFICATION_CHOICES],
     ),
-    OpenApiParameter("status", OpenApiTypes.STR, many=True, explode=True, enum=[s for s, _ in STATUS_CHOICES]),
+    OpenApiParameter(
+        "status", OpenApiTypes.STR, many=True, explode=True, enum=[s for s, _ in STATUS_CHOICES]
+    ),
     OpenApiParameter("tag", OpenApiTypes.STR, many=True, explode=True),
     OpenApiParameter("team", OpenApiTypes.STR, many=True, explode=True, description="Owning team."),
-    OpenApiParameter("pii", OpenApiTypes.STR, enum=["yes", "no"], description="Products with (or without) PII fields."),
-    OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SORTS), description="Default: relevance (name without text)."),
+    OpenApiParameter(
+        "pii", OpenApiTypes.STR, enum=["yes", "no"], description="Products with (or without) PII fields."
+    ),
+    OpenApiParameter(
+        "sort", OpenApiTypes.STR, enum=list(SORTS), description="Default: relevance (name without text)."
+    ),
 ]
 
 
@@ -58,7 +72,10 @@ class ProductList(APIView):
             "different filters: all)."
         ),
         parameters=[*SEARCH_PARAMS, ProductListParamsSerializer],
-        responses={200: ProductSearchResponseSerializer, 400: OpenApiResponse(description="A parameter is invalid.")},
+        responses={
+            200: ProductSearchResponseSerializer,
+            400: OpenApiResponse(description="A parameter is invalid."),
+        },
     )
     def get(self, request):
         filterset = ProductSearchFilterSet(request.query_params)

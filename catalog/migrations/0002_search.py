@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 # PostgreSQL only: trigram matching and the indexes search relies on. SQLite has no pg_trgm,
 # GIN or tsvector, so there the `vector` column stays NULL and search falls back to LIKE
-# (catalog/search.py). pg_trgm is a trusted extension (PG 13+): the database owner may create it.
+# (catalog/search/matching.py). pg_trgm is a trusted extension (PG 13+): the database owner may create it.
 PG_FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS catalog_searchdoc_vector_gin ON catalog_searchdocument USING gin (vector)",

@@ -7,7 +7,9 @@ from .. import selectors
 
 @login_required
 def domain_list(request):
-    return render(request, "catalog/domain_list.html", {"domains": selectors.domain_list_for(user=request.user)})
+    return render(
+        request, "catalog/domain_list.html", {"domains": selectors.domain_list_for(user=request.user)}
+    )
 
 
 @login_required

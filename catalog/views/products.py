@@ -68,7 +68,9 @@ def product_page(request, domain: str, name: str, tab: str = "readme"):
         "sees_drafts": page.sees_drafts,
         "tags": list(page.product.tags.all()),
         "tab": tab,
-        "tabs": [{"name": n, "label": label, "url": page.tab_url(n), "active": n == tab} for n, label in TABS],
+        "tabs": [
+            {"name": n, "label": label, "url": page.tab_url(n), "active": n == tab} for n, label in TABS
+        ],
         "tab_template": f"catalog/product/tab_{tab}.html",
         "version_param": page.version_param,
         "download_url": reverse("product-contract-yaml", args=[page.product.domain.name, page.product.name])
@@ -158,7 +160,9 @@ def _changelog(page: _Page) -> dict:
         "diff": diff,
         "diff_from": older,
         "diff_to": newer,
-        "changelog_url": reverse("product-tab", args=[page.product.domain.name, page.product.name, "changelog"]),
+        "changelog_url": reverse(
+            "product-tab", args=[page.product.domain.name, page.product.name, "changelog"]
+        ),
     }
 
 

@@ -57,9 +57,7 @@ def search(request):
         "active_filters": active,
         "param_filters": [(k, v) for k in FILTER_KEYS for v in query.filters.get(k, ())],
         "clear_url": url(query.cleared()) if active else "",
-        "sorts": [
-            {"value": s, "label": SORT_LABELS[s], "selected": s == query.sort} for s in SORTS
-        ],
+        "sorts": [{"value": s, "label": SORT_LABELS[s], "selected": s == query.sort} for s in SORTS],
         "previous_url": url(query.with_page(result.page - 1)) if result.has_previous else "",
         "next_url": url(query.with_page(result.page + 1)) if result.has_next else "",
         "page_url": url(query),
@@ -68,7 +66,11 @@ def search(request):
         "from_input": request.headers.get("HX-Trigger") == "q",
     }
     response = render_page(
-        request, "catalog/search.html", context, partial="catalog/includes/search_results.html", target="search-results"
+        request,
+        "catalog/search.html",
+        context,
+        partial="catalog/includes/search_results.html",
+        target="search-results",
     )
     if request.headers.get("HX-Request") == "true":
         # The address bar shows the canonical URL of the search, whichever form fields htmx sent.
@@ -80,7 +82,9 @@ def search(request):
 @require_POST
 def saved_search_save(request):
     query = SearchQuery.from_params(QueryDict(request.POST.get("querystring", "")[:2000]))
-    saved = catalog_search.saved_search_create(user=request.user, name=request.POST.get("name", ""), query=query)
+    saved = catalog_search.saved_search_create(
+        user=request.user, name=request.POST.get("name", ""), query=query
+    )
     messages.success(request, f"Saved search “{saved.name}”. Find it on your home page.")
     qs = saved.query_string
     return redirect(f"{reverse('search')}?{qs}" if qs else reverse("search"))

@@ -13,7 +13,17 @@ from tests.factories import make_user, publish
 
 pytestmark = pytest.mark.django_db
 
-RESULT_KEYS = {"domain", "name", "version", "classification", "status", "description", "owning_team", "tags", "updated_at"}
+RESULT_KEYS = {
+    "domain",
+    "name",
+    "version",
+    "classification",
+    "status",
+    "description",
+    "owning_team",
+    "tags",
+    "updated_at",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +44,11 @@ def publish_ok(**overrides):
 
 
 def one_field(name):
-    return {"schema.fields": [{"name": name, "type": "string", "description": "Identifier", "is_primary_key": True}]}
+    return {
+        "schema.fields": [
+            {"name": name, "type": "string", "description": "Identifier", "is_primary_key": True}
+        ]
+    }
 
 
 @pytest.fixture
@@ -42,9 +56,20 @@ def products():
     publish_ok(tags=["orders", "core"])
     publish_ok(version="1.1.0", tags=["orders", "core"])
     publish_ok(name="order_items", description="Line items of every order.", tags=["orders"])
-    publish_ok(name="returns", description="Orders sent back, orders refunded, orders replaced.", **one_field("return_id"))
-    publish_ok(name="campaigns", domain="marketing", owner={"team": "marketing-analytics"}, tags=["ads"],
-               description="Campaign spend.", classification="public", **one_field("campaign_id"))
+    publish_ok(
+        name="returns",
+        description="Orders sent back, orders refunded, orders replaced.",
+        **one_field("return_id"),
+    )
+    publish_ok(
+        name="campaigns",
+        domain="marketing",
+        owner={"team": "marketing-analytics"},
+        tags=["ads"],
+        description="Campaign spend.",
+        classification="public",
+        **one_field("campaign_id"),
+    )
 
 
 def test_the_search_answers_count_results_and_facets(client, analyst, products):
@@ -54,13 +79,29 @@ def test_the_search_answers_count_results_and_facets(client, analyst, products):
     assert set(body) >= {"count", "results", "facets"}
     assert set(body["results"][0]) == RESULT_KEYS
     first = body["results"][0]
-    assert (first["domain"], first["name"], first["version"], first["status"]) == ("sales", "orders", "1.1.0", "published")
+    assert (first["domain"], first["name"], first["version"], first["status"]) == (
+        "sales",
+        "orders",
+        "1.1.0",
+        "published",
+    )
     assert first["owning_team"] == "sales-analytics" and first["tags"] == ["core", "orders"]
-    assert set(body["facets"]) == {"domain", "classification", "status", "tag", "team", "pii", "quality", "freshness"}
+    assert set(body["facets"]) == {
+        "domain",
+        "classification",
+        "status",
+        "tag",
+        "team",
+        "pii",
+        "quality",
+        "freshness",
+    }
     assert body["facets"]["domain"] == [{"value": "sales", "label": "sales", "count": 3, "selected": False}]
 
 
-@pytest.mark.parametrize("text", ["orders", "order", "ordrs", "order_id", "campaign", "sales", '"line items"', "ret*"])
+@pytest.mark.parametrize(
+    "text", ["orders", "order", "ordrs", "order_id", "campaign", "sales", '"line items"', "ret*"]
+)
 def test_the_api_ranks_like_the_search_page(client, analyst, products, text):
     api = [r["name"] for r in client.get("/api/v1/products/", {"search": text}).json()["results"]]
     page = [p.name for p in client.get("/search/", {"q": text}).context["result"].results]
@@ -83,7 +124,13 @@ def test_parameters_filter_like_facets(client, analyst, products):
 
 
 def test_a_bad_parameter_is_a_400_in_the_one_error_shape(client, analyst, products):
-    for params in ({"classification": "secret"}, {"sort": "random"}, {"page": "0"}, {"pii": "maybe"}, {"page_size": "1000"}):
+    for params in (
+        {"classification": "secret"},
+        {"sort": "random"},
+        {"page": "0"},
+        {"pii": "maybe"},
+        {"page_size": "1000"},
+    ):
         response = client.get("/api/v1/products/", params)
         assert response.status_code == 400, params
         assert response.json()["error"]["code"] == "invalid"
@@ -110,7 +157,10 @@ def test_the_detail_describes_the_current_version(client, analyst, products):
     assert body["version"] == body["current_version"] == "1.1.0"
     assert body["contact"] == "sales@example.com" and body["discovery"] == "public"
     assert [f["name"] for f in body["fields"]] == ["order_id", "total_amount"]
-    assert body["fields"][0]["is_primary_key"] and body["fields"][0]["constraints"] == [{"type": "unique"}, {"type": "not_null"}]
+    assert body["fields"][0]["is_primary_key"] and body["fields"][0]["constraints"] == [
+        {"type": "unique"},
+        {"type": "not_null"},
+    ]
     assert body["output_ports"][0]["location"] == "s3://data-products/sales/orders/"
     assert body["input_ports"] == []
 
@@ -146,9 +196,13 @@ def test_posting_a_version_is_routed_to_the_publish_api(client, analyst, product
         calls.append((request.method, domain, name))
         return Response({"routed": True}, status=201)
 
-    monkeypatch.setitem(sys.modules, "catalog.api.publish", types.SimpleNamespace(version_create=version_create))
+    monkeypatch.setitem(
+        sys.modules, "catalog.api.publish", types.SimpleNamespace(version_create=version_create)
+    )
 
-    response = client.post("/api/v1/products/sales/orders/versions/", "name: orders", content_type="application/yaml")
+    response = client.post(
+        "/api/v1/products/sales/orders/versions/", "name: orders", content_type="application/yaml"
+    )
 
     assert response.status_code == 201 and response.json() == {"routed": True}
     assert calls == [("POST", "sales", "orders")]
@@ -168,8 +222,25 @@ def test_the_openapi_schema_describes_the_endpoints(client, analyst):
     schema = json.loads(client.get("/api/schema/", {"format": "json"}).content)
     paths = schema["paths"]
 
-    assert {"/api/v1/products/", "/api/v1/products/{domain}/{name}/", "/api/v1/products/{domain}/{name}/versions/",
-            "/api/v1/products/{domain}/{name}/versions/{version}/contract/", "/api/v1/domains/"} <= set(paths)
+    assert {
+        "/api/v1/products/",
+        "/api/v1/products/{domain}/{name}/",
+        "/api/v1/products/{domain}/{name}/versions/",
+        "/api/v1/products/{domain}/{name}/versions/{version}/contract/",
+        "/api/v1/domains/",
+    } <= set(paths)
     params = {p["name"] for p in paths["/api/v1/products/"]["get"]["parameters"]}
-    assert {"search", "domain", "classification", "tag", "team", "status", "pii", "sort", "page", "page_size", "facets"} <= params
+    assert {
+        "search",
+        "domain",
+        "classification",
+        "tag",
+        "team",
+        "status",
+        "pii",
+        "sort",
+        "page",
+        "page_size",
+        "facets",
+    } <= params
     assert "post" in paths["/api/v1/products/{domain}/{name}/versions/"]

@@ -34,10 +34,22 @@ def shot(page, name):
 def watch_for_problems(page) -> list[str]:
     """Console errors (CSP violations included), page errors, and failed requests."""
     problems = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None
+        ),
+    )
     page.on("pageerror", lambda e: problems.append(str(e)))
     # The favicon is base.html's business; every other 4xx/5xx is a problem.
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
     return problems
 
 
@@ -51,10 +63,24 @@ def catalog():
     make_user("analyst", role="analyst", home_domain="marketing")
     assert publish(readme=README, tags=["orders", "core"]).published
     publish_ok(name="order_items", description="Line items of every order.", tags=["orders"])
-    publish_ok(name="returns", description="Orders sent back and refunded.", tags=["orders"],
-               **{"schema.fields": [{"name": "return_id", "type": "string", "description": "Return", "is_primary_key": True}]})
-    publish_ok(name="campaign_orders", domain="marketing", owner={"team": "marketing-analytics"}, tags=["ads"],
-               description="Orders attributed to a marketing campaign.", classification="public")
+    publish_ok(
+        name="returns",
+        description="Orders sent back and refunded.",
+        tags=["orders"],
+        **{
+            "schema.fields": [
+                {"name": "return_id", "type": "string", "description": "Return", "is_primary_key": True}
+            ]
+        },
+    )
+    publish_ok(
+        name="campaign_orders",
+        domain="marketing",
+        owner={"team": "marketing-analytics"},
+        tags=["ads"],
+        description="Orders attributed to a marketing campaign.",
+        classification="public",
+    )
 
 
 @pytest.mark.browser
@@ -96,8 +122,12 @@ def test_analyst_searches_filters_opens_a_product_switches_tabs_and_downloads_th
     assert page.locator(".markdown script").count() == 0
     shot(page, "discovery-product-readme")
     page.evaluate("window.__samePage = true")
-    for tab, needle in [("schema", "total_amount"), ("sla", "not measured yet"), ("changelog", "v1.0.0"),
-                        ("contract", "name: orders")]:
+    for tab, needle in [
+        ("schema", "total_amount"),
+        ("sla", "not measured yet"),
+        ("changelog", "v1.0.0"),
+        ("contract", "name: orders"),
+    ]:
         page.click(f'a.tabs__tab[data-tab="{tab}"]')
         page.wait_for_url(f"{live_server.url}/products/sales/orders/{tab}/")
         page.wait_for_selector(f'a.tabs__tab.is-active[data-tab="{tab}"]')

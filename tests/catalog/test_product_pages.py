@@ -22,7 +22,9 @@ def analyst(client):
     return user
 
 
-README = "# Orders\n\nOne row per **order**.\n\n<script>alert(1)</script>\n\n[docs](https://docs.example/orders)"
+README = (
+    "# Orders\n\nOne row per **order**.\n\n<script>alert(1)</script>\n\n[docs](https://docs.example/orders)"
+)
 
 
 def _fields(*extra):
@@ -40,7 +42,13 @@ def orders():
         **{
             "schema.partitioned_by": ["order_date"],
             "schema.fields": _fields(
-                {"name": "email", "type": "string", "description": "Buyer e-mail", "is_pii": True, "pii_category": "contact"},
+                {
+                    "name": "email",
+                    "type": "string",
+                    "description": "Buyer e-mail",
+                    "is_pii": True,
+                    "pii_category": "contact",
+                },
                 {"name": "legacy_code", "type": "string", "description": "Old code"},
             ),
         },
@@ -48,19 +56,35 @@ def orders():
         audit_logging_enabled=True,
     ).published, "1.0.0 must publish"
     today = datetime.date.today()
-    fields = _fields({"name": "email", "type": "string", "description": "Buyer e-mail address", "is_pii": True,
-                      "pii_category": "contact"}, {"name": "channel", "type": "string", "description": "Sales channel"})
+    fields = _fields(
+        {
+            "name": "email",
+            "type": "string",
+            "description": "Buyer e-mail address",
+            "is_pii": True,
+            "pii_category": "contact",
+        },
+        {"name": "channel", "type": "string", "description": "Sales channel"},
+    )
     outcome = publish(
         version="2.0.0",
         readme=README,
         encryption_enabled=True,
         audit_logging_enabled=True,
         changelog=[
-            {"version": "2.0.0", "date": str(today), "changes": ["legacy_code removed", "channel added"], "breaking": True},
+            {
+                "version": "2.0.0",
+                "date": str(today),
+                "changes": ["legacy_code removed", "channel added"],
+                "breaking": True,
+            },
             {"version": "1.0.0", "date": "2024-01-15", "changes": ["First version"], "breaking": False},
         ],
-        deprecation={"notice_date": str(today), "sunset_date": str(today + datetime.timedelta(days=45)),
-                     "migration_guide": "Use channel."},
+        deprecation={
+            "notice_date": str(today),
+            "sunset_date": str(today + datetime.timedelta(days=45)),
+            "migration_guide": "Use channel.",
+        },
         **{"schema.fields": fields, "schema.partitioned_by": ["order_date"]},
     )
     assert outcome.published, outcome.violations
@@ -78,13 +102,16 @@ def test_the_product_page_header_shows_what_a_consumer_needs(client, analyst, or
     assert "Breaking" in html
 
 
-@pytest.mark.parametrize(("tab", "needle"), [
-    ("readme", "One row per <strong>order</strong>"),
-    ("schema", 'data-field="order_id"'),
-    ("sla", "not measured yet"),
-    ("changelog", 'data-version="2.0.0"'),
-    ("contract", "name: orders"),
-])
+@pytest.mark.parametrize(
+    ("tab", "needle"),
+    [
+        ("readme", "One row per <strong>order</strong>"),
+        ("schema", 'data-field="order_id"'),
+        ("sla", "not measured yet"),
+        ("changelog", 'data-version="2.0.0"'),
+        ("contract", "name: orders"),
+    ],
+)
 def test_each_tab_has_its_own_url(client, analyst, orders, tab, needle):
     html = client.get(f"/products/sales/orders/{tab}/").content.decode()
 
@@ -94,7 +121,9 @@ def test_each_tab_has_its_own_url(client, analyst, orders, tab, needle):
 
 
 def test_an_htmx_tab_switch_gets_only_the_tabs(client, analyst, orders):
-    response = client.get("/products/sales/orders/schema/", headers={"HX-Request": "true", "HX-Target": "product-tabs"})
+    response = client.get(
+        "/products/sales/orders/schema/", headers={"HX-Request": "true", "HX-Target": "product-tabs"}
+    )
     html = response.content.decode()
 
     assert html.lstrip().startswith('<div id="product-tabs"')
@@ -165,7 +194,7 @@ def test_the_changelog_lists_versions_and_diffs_the_schema(client, analyst, orde
     assert 'data-version="2.0.0"' in html and 'data-version="1.0.0"' in html
     assert "legacy_code removed" in html and "First version" in html
     assert "Breaking" in html
-    diff = html[html.index("Schema differences"):]
+    diff = html[html.index("Schema differences") :]
     assert "From v1.0.0 to v2.0.0" in diff
     assert re.search(r'diff__added"><code>channel</code>', diff)
     assert re.search(r'diff__removed"><code>legacy_code</code>', diff)
@@ -175,7 +204,7 @@ def test_the_changelog_lists_versions_and_diffs_the_schema(client, analyst, orde
 def test_any_two_versions_can_be_compared(client, analyst, orders):
     html = client.get("/products/sales/orders/changelog/?from=2.0.0&to=1.0.0").content.decode()
 
-    diff = html[html.index("Schema differences"):]
+    diff = html[html.index("Schema differences") :]
     assert "From v2.0.0 to v1.0.0" in diff
     assert re.search(r'diff__added"><code>legacy_code</code>', diff)
 
@@ -208,8 +237,13 @@ def test_an_unknown_tab_is_not_found(client, analyst, orders):
 
 
 def test_pages_carry_no_inline_script_or_style(client, analyst, orders):
-    for url in ("/", "/search/?q=orders", "/domains/", "/domains/sales/",
-                *(f"/products/sales/orders/{tab}/" for tab in ("readme", "schema", "sla", "changelog", "contract"))):
+    for url in (
+        "/",
+        "/search/?q=orders",
+        "/domains/",
+        "/domains/sales/",
+        *(f"/products/sales/orders/{tab}/" for tab in ("readme", "schema", "sla", "changelog", "contract")),
+    ):
         response = client.get(url)
         html = response.content.decode()
         assert response.status_code == 200, url

@@ -18,6 +18,7 @@ def _fast_password_hashing(settings):
     # make_user() sets a password; the default hasher is deliberately slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+
 SALES = {"team": "sales-analytics", "contact": "sales@example.com"}
 MARKETING = {"team": "marketing-analytics", "contact": "marketing@example.com"}
 LOGISTICS = {"team": "logistics-core", "contact": "logistics@example.com"}
@@ -42,23 +43,67 @@ def product(name, *, domain="sales", owner=SALES, fields=None, **overrides):
 
 @pytest.fixture
 def catalog():
-    product("orders", description="Orders placed in the web shop.", tags=["orders", "core"],
-            fields=[field("order_id", "Unique order identifier", is_primary_key=True), field("total_amount", "Order total")])
-    product("order_items", description="Line items of every order.", tags=["orders"],
-            fields=[field("order_item_id", "Line identifier", is_primary_key=True), field("sku", "Stock keeping unit")])
-    product("returns", description="Returned orders: orders sent back, orders refunded, orders replaced.",
-            fields=[field("return_id", "Return identifier", is_primary_key=True), field("refund_amount", "Refund")])
-    product("customers", domain="marketing", owner=MARKETING, classification="confidential", tags=["master-data"],
-            description="Everyone who bought something.",
-            encryption_enabled=True, audit_logging_enabled=True,
-            fields=[field("customer_id", "Customer identifier", is_primary_key=True),
-                    field("email", "E-mail address", is_pii=True, pii_category="contact")])
-    product("customer_orders_summary", domain="marketing", owner=MARKETING, description="Per customer order counts.",
-            fields=[field("customer_id", "Customer identifier", is_primary_key=True), field("order_count", "Orders")])
-    product("shipments", domain="logistics", owner=LOGISTICS, description="Parcels handed to carriers.",
-            readme="# Shipments\n\nJoin on `tracking_number`; the **carrier manifest** is the source.",
-            fields=[field("shipment_id", "Shipment identifier", is_primary_key=True),
-                    field("tracking_number", "Carrier tracking number")])
+    product(
+        "orders",
+        description="Orders placed in the web shop.",
+        tags=["orders", "core"],
+        fields=[
+            field("order_id", "Unique order identifier", is_primary_key=True),
+            field("total_amount", "Order total"),
+        ],
+    )
+    product(
+        "order_items",
+        description="Line items of every order.",
+        tags=["orders"],
+        fields=[
+            field("order_item_id", "Line identifier", is_primary_key=True),
+            field("sku", "Stock keeping unit"),
+        ],
+    )
+    product(
+        "returns",
+        description="Returned orders: orders sent back, orders refunded, orders replaced.",
+        fields=[
+            field("return_id", "Return identifier", is_primary_key=True),
+            field("refund_amount", "Refund"),
+        ],
+    )
+    product(
+        "customers",
+        domain="marketing",
+        owner=MARKETING,
+        classification="confidential",
+        tags=["master-data"],
+        description="Everyone who bought something.",
+        encryption_enabled=True,
+        audit_logging_enabled=True,
+        fields=[
+            field("customer_id", "Customer identifier", is_primary_key=True),
+            field("email", "E-mail address", is_pii=True, pii_category="contact"),
+        ],
+    )
+    product(
+        "customer_orders_summary",
+        domain="marketing",
+        owner=MARKETING,
+        description="Per customer order counts.",
+        fields=[
+            field("customer_id", "Customer identifier", is_primary_key=True),
+            field("order_count", "Orders"),
+        ],
+    )
+    product(
+        "shipments",
+        domain="logistics",
+        owner=LOGISTICS,
+        description="Parcels handed to carriers.",
+        readme="# Shipments\n\nJoin on `tracking_number`; the **carrier manifest** is the source.",
+        fields=[
+            field("shipment_id", "Shipment identifier", is_primary_key=True),
+            field("tracking_number", "Carrier tracking number"),
+        ],
+    )
 
 
 @pytest.fixture
@@ -87,7 +132,7 @@ def test_query_text_is_split_into_words_phrases_prefixes_and_filters():
 
 
 def test_tsquery_syntax_in_the_text_is_only_words():
-    from catalog.search import _tsquery
+    from catalog.search.matching import _tsquery
 
     parsed = parse_text("a&b | !c:* <-> (d)")
 
@@ -100,11 +145,16 @@ def test_removing_a_filter_typed_in_the_box_removes_it_from_the_text():
     assert query.is_selected("domain", "sales") and query.is_selected("tag", "core")
     assert query.toggled("domain", "sales").text == "orders"
     assert query.toggled("tag", "core").filters == {"tag": ()}
-    assert query.toggled("domain", "marketing").querystring() == "q=orders+domain%3Asales&domain=marketing&tag=core"
+    assert (
+        query.toggled("domain", "marketing").querystring()
+        == "q=orders+domain%3Asales&domain=marketing&tag=core"
+    )
 
 
 def test_the_querystring_holds_the_whole_query():
-    query = SearchQuery(text="orders", filters={"domain": ("sales", "marketing"), "pii": ("yes",)}, sort="updated", page=3)
+    query = SearchQuery(
+        text="orders", filters={"domain": ("sales", "marketing"), "pii": ("yes",)}, sort="updated", page=3
+    )
 
     qs = query.querystring()
     from django.http import QueryDict
@@ -180,7 +230,12 @@ def test_filters_typed_in_the_box_narrow_the_results(catalog, analyst):
 
 
 def test_values_of_one_filter_combine_with_or_and_different_filters_with_and(catalog, analyst):
-    assert set(names(analyst, domain=["sales", "logistics"])) == {"orders", "order_items", "returns", "shipments"}
+    assert set(names(analyst, domain=["sales", "logistics"])) == {
+        "orders",
+        "order_items",
+        "returns",
+        "shipments",
+    }
     assert names(analyst, domain=["sales", "logistics"], tag=["core"]) == ["orders"]
 
 
@@ -189,9 +244,16 @@ def test_without_text_results_are_sorted_by_name(catalog, analyst):
 
 
 def test_sort_by_recently_updated(catalog, analyst):
-    product("orders", version="1.1.0", description="Orders placed in the web shop, now with returns.",
-            tags=["orders", "core"],
-            fields=[field("order_id", "Unique order identifier", is_primary_key=True), field("total_amount", "Order total")])
+    product(
+        "orders",
+        version="1.1.0",
+        description="Orders placed in the web shop, now with returns.",
+        tags=["orders", "core"],
+        fields=[
+            field("order_id", "Unique order identifier", is_primary_key=True),
+            field("total_amount", "Order total"),
+        ],
+    )
 
     result = product_search(user=analyst, query=SearchQuery(sort="updated"))
 
@@ -252,22 +314,48 @@ def test_publishing_a_new_version_refreshes_what_search_finds(catalog, analyst):
     assert names(analyst, "carrier_code") == []
 
     today = datetime.date.today()
-    product("shipments", domain="logistics", owner=LOGISTICS, version="2.0.0",
-            fields=[field("shipment_id", "Shipment identifier", is_primary_key=True),
-                    field("carrier_code", "Carrier")],
-            changelog=[{"version": "2.0.0", "date": str(today), "changes": ["carrier_code replaces tracking_number"],
-                        "breaking": True}],
-            deprecation={"notice_date": str(today), "sunset_date": str(today + datetime.timedelta(days=60)),
-                         "migration_guide": "Read carrier_code."})
+    product(
+        "shipments",
+        domain="logistics",
+        owner=LOGISTICS,
+        version="2.0.0",
+        fields=[
+            field("shipment_id", "Shipment identifier", is_primary_key=True),
+            field("carrier_code", "Carrier"),
+        ],
+        changelog=[
+            {
+                "version": "2.0.0",
+                "date": str(today),
+                "changes": ["carrier_code replaces tracking_number"],
+                "breaking": True,
+            }
+        ],
+        deprecation={
+            "notice_date": str(today),
+            "sunset_date": str(today + datetime.timedelta(days=60)),
+            "migration_guide": "Read carrier_code.",
+        },
+    )
 
     assert names(analyst, "carrier_code") == ["shipments"]
     assert names(analyst, "tracking_number") == []
 
 
 def test_a_draft_does_not_change_what_search_finds_for_a_published_product(catalog, analyst):
-    outcome = publish(name="shipments", domain="logistics", owner=LOGISTICS, version="1.1.0", classification=None,
-                      **{"schema.fields": [field("shipment_id", "Shipment identifier", is_primary_key=True),
-                                           field("draft_only_field", "New")]})
+    outcome = publish(
+        name="shipments",
+        domain="logistics",
+        owner=LOGISTICS,
+        version="1.1.0",
+        classification=None,
+        **{
+            "schema.fields": [
+                field("shipment_id", "Shipment identifier", is_primary_key=True),
+                field("draft_only_field", "New"),
+            ]
+        },
+    )
     assert outcome.status == "draft"
 
     assert names(analyst, "draft_only_field") == []
@@ -296,7 +384,11 @@ def test_on_postgres_the_vector_is_stored_and_indexed():
         indexes = {row[0] for row in cursor.fetchall()}
         cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
         assert cursor.fetchone() == (1,)
-    assert {"catalog_searchdoc_vector_gin", "catalog_searchdoc_name_trgm", "catalog_searchdoc_name_prefix"} <= indexes
+    assert {
+        "catalog_searchdoc_vector_gin",
+        "catalog_searchdoc_name_trgm",
+        "catalog_searchdoc_name_prefix",
+    } <= indexes
 
 
 @pytest.mark.pg
@@ -312,3 +404,14 @@ def test_on_postgres_the_trigram_threshold_is_local_to_the_search(catalog, analy
     with connection.cursor() as cursor:
         cursor.execute("SHOW pg_trgm.word_similarity_threshold")
         assert cursor.fetchone() == ("0.6",)
+
+
+def test_rebuilding_every_search_document_gives_the_same_search(catalog, analyst):
+    from catalog.search import search_documents_rebuild
+
+    before = {q: names(analyst, q) for q in ("orders", "custmers", "tracking_number", "manifest")}
+    SearchDocument.objects.all().delete()
+    assert names(analyst, "orders") == []
+
+    assert search_documents_rebuild(batch_size=4) == 6
+    assert {q: names(analyst, q) for q in before} == before

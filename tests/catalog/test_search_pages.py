@@ -29,9 +29,19 @@ def publish_ok(**overrides):
 def products():
     publish_ok(tags=["orders", "core"])
     publish_ok(name="order_items", description="Line items of every order.", tags=["orders"])
-    publish_ok(name="campaigns", domain="marketing", owner={"team": "marketing-analytics"}, tags=["ads"],
-               description="Campaign spend.", classification="public",
-               **{"schema.fields": [{"name": "campaign_id", "type": "string", "description": "Campaign", "is_primary_key": True}]})
+    publish_ok(
+        name="campaigns",
+        domain="marketing",
+        owner={"team": "marketing-analytics"},
+        tags=["ads"],
+        description="Campaign spend.",
+        classification="public",
+        **{
+            "schema.fields": [
+                {"name": "campaign_id", "type": "string", "description": "Campaign", "is_primary_key": True}
+            ]
+        },
+    )
 
 
 def test_the_search_page_lists_matching_products_with_facets(client, analyst, products):
@@ -40,7 +50,16 @@ def test_the_search_page_lists_matching_products_with_facets(client, analyst, pr
     assert "2 products" in html
     assert 'href="/products/sales/orders/"' in html and 'href="/products/sales/order_items/"' in html
     assert 'href="/products/marketing/campaigns/"' not in html
-    for facet in ("Domain", "Classification", "Status", "Tag", "Owning team", "Contains PII", "Quality health", "Freshness"):
+    for facet in (
+        "Domain",
+        "Classification",
+        "Status",
+        "Tag",
+        "Owning team",
+        "Contains PII",
+        "Quality health",
+        "Freshness",
+    ):
         assert f'<summary class="facet__title">{facet}</summary>' in html
     assert "Not measured yet (2)" in html
 
@@ -48,7 +67,11 @@ def test_the_search_page_lists_matching_products_with_facets(client, analyst, pr
 def test_a_facet_link_adds_its_filter_to_the_url_and_removing_it_takes_it_away(client, analyst, products):
     page = client.get("/search/", {"q": "order"})
     tag_link = next(
-        v["url"] for f in page.context["facets"] if f["key"] == "tag" for v in f["top"] if v["value"] == "core"
+        v["url"]
+        for f in page.context["facets"]
+        if f["key"] == "tag"
+        for v in f["top"]
+        if v["value"] == "core"
     )
 
     assert tag_link == "/search/?q=order&tag=core"
@@ -76,7 +99,9 @@ def test_filters_typed_in_the_box_show_as_selected_facets(client, analyst, produ
 
 def test_typing_gets_only_the_results_region_and_leaves_the_box_alone(client, analyst, products):
     response = client.get(
-        "/search/", {"q": "camp"}, headers={"HX-Request": "true", "HX-Target": "search-results", "HX-Trigger": "q"}
+        "/search/",
+        {"q": "camp"},
+        headers={"HX-Request": "true", "HX-Target": "search-results", "HX-Trigger": "q"},
     )
     html = response.content.decode()
 
@@ -108,7 +133,9 @@ def test_an_empty_search_says_so(client, analyst, products):
 
 
 def test_saving_a_search_keeps_it_for_the_home_page(client, analyst, products):
-    response = client.post("/search/saved/", {"name": "Sales orders", "querystring": "q=order&domain=sales&page=3"})
+    response = client.post(
+        "/search/saved/", {"name": "Sales orders", "querystring": "q=order&domain=sales&page=3"}
+    )
 
     saved = SavedSearch.objects.get(user=analyst)
     assert (saved.name, saved.query_string) == ("Sales orders", "q=order&domain=sales")

@@ -24,8 +24,13 @@ def publish_ok(**overrides):
 
 def fields(n):
     return [
-        {"name": f"field_{i}", "type": "string", "description": f"Field number {i}", "is_primary_key": i == 0,
-         "constraints": ["not_null"]}
+        {
+            "name": f"field_{i}",
+            "type": "string",
+            "description": f"Field number {i}",
+            "is_primary_key": i == 0,
+            "constraints": ["not_null"],
+        }
         for i in range(n)
     ]
 
@@ -38,15 +43,29 @@ def products(n, *, start=0):
 def versions(n):
     for minor in range(n):
         version = f"1.{minor}.0"
-        publish_ok(name="ledger", version=version, **{"schema.fields": fields(3)},
-                   changelog=[{"version": version, "date": "2024-02-01", "changes": [f"Release {version}"], "breaking": False}])
+        publish_ok(
+            name="ledger",
+            version=version,
+            **{"schema.fields": fields(3)},
+            changelog=[
+                {
+                    "version": version,
+                    "date": "2024-02-01",
+                    "changes": [f"Release {version}"],
+                    "breaking": False,
+                }
+            ],
+        )
 
 
 def upstream_and_downstream(n):
     """`ledger` reads n products and is read by n products."""
     for i in range(n):
         publish_ok(name=f"source_{i}")
-    publish_ok(name="ledger", input_ports=[{"product": f"sales/source_{i}", "table": f"source_{i}"} for i in range(n)])
+    publish_ok(
+        name="ledger",
+        input_ports=[{"product": f"sales/source_{i}", "table": f"source_{i}"} for i in range(n)],
+    )
     for i in range(n):
         publish_ok(name=f"report_{i}", input_ports=[{"product": "sales/ledger", "table": "ledger"}])
 
@@ -68,14 +87,23 @@ def analyst(client):
     "url",
     ["/search/?q=orders", "/search/", "/search/?q=ordrs&tag=orders", "/search/?q=orders&sort=updated", "/"],
 )
-def test_the_search_page_runs_as_many_queries_for_ten_results_as_for_two(analyst, django_assert_num_queries, url):
+def test_the_search_page_runs_as_many_queries_for_ten_results_as_for_two(
+    analyst, django_assert_num_queries, url
+):
     products(2)
     few = count(analyst, url)
     products(10, start=2)
 
     with django_assert_num_queries(few):
         response = analyst.get(url)
-    assert len(response.context["result"].results if "result" in response.context else response.context["domains"][0][1]) == 10
+    assert (
+        len(
+            response.context["result"].results
+            if "result" in response.context
+            else response.context["domains"][0][1]
+        )
+        == 10
+    )
 
 
 def test_the_htmx_search_partial_is_constant_too(analyst, django_assert_num_queries):
@@ -87,9 +115,18 @@ def test_the_htmx_search_partial_is_constant_too(analyst, django_assert_num_quer
         analyst.get("/search/?q=orders", headers={"HX-Request": "true", "HX-Target": "search-results"})
 
 
-@pytest.mark.parametrize("url", ["/api/v1/products/?search=orders", "/api/v1/products/?search=orders&facets=false",
-                                 "/api/v1/products/?domain=sales&tag=orders", "/api/v1/domains/"])
-def test_the_search_api_runs_as_many_queries_for_ten_results_as_for_two(analyst, django_assert_num_queries, url):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/products/?search=orders",
+        "/api/v1/products/?search=orders&facets=false",
+        "/api/v1/products/?domain=sales&tag=orders",
+        "/api/v1/domains/",
+    ],
+)
+def test_the_search_api_runs_as_many_queries_for_ten_results_as_for_two(
+    analyst, django_assert_num_queries, url
+):
     products(2)
     few = count(analyst, url)
     products(10, start=2)
@@ -99,7 +136,9 @@ def test_the_search_api_runs_as_many_queries_for_ten_results_as_for_two(analyst,
 
 
 @pytest.mark.parametrize("tab", TABS)
-def test_a_product_tab_runs_as_many_queries_for_ten_fields_as_for_two(analyst, django_assert_num_queries, tab):
+def test_a_product_tab_runs_as_many_queries_for_ten_fields_as_for_two(
+    analyst, django_assert_num_queries, tab
+):
     publish_ok(name="wide", **{"schema.fields": fields(2)})
     publish_ok(name="wider", **{"schema.fields": fields(10)})
     few = count(analyst, f"/products/sales/wide/{tab}/")
@@ -109,7 +148,9 @@ def test_a_product_tab_runs_as_many_queries_for_ten_fields_as_for_two(analyst, d
 
 
 @pytest.mark.parametrize("tab", TABS)
-def test_a_product_tab_runs_as_many_queries_for_ten_versions_as_for_two(analyst, django_assert_num_queries, tab):
+def test_a_product_tab_runs_as_many_queries_for_ten_versions_as_for_two(
+    analyst, django_assert_num_queries, tab
+):
     versions(2)
     few = count(analyst, f"/products/sales/ledger/{tab}/")
     versions(10)
@@ -119,17 +160,26 @@ def test_a_product_tab_runs_as_many_queries_for_ten_versions_as_for_two(analyst,
     assert len(response.context["versions"]) == 10
 
 
-def test_the_schema_tab_is_constant_in_the_number_of_upstream_and_downstream_products(analyst, django_assert_num_queries):
+def test_the_schema_tab_is_constant_in_the_number_of_upstream_and_downstream_products(
+    analyst, django_assert_num_queries
+):
     upstream_and_downstream(2)
     few = count(analyst, "/products/sales/ledger/schema/")
-    publish_ok(name="ledger", version="1.1.0", input_ports=[{"product": f"sales/source_{i}", "table": f"source_{i}"} for i in range(2)])
+    publish_ok(
+        name="ledger",
+        version="1.1.0",
+        input_ports=[{"product": f"sales/source_{i}", "table": f"source_{i}"} for i in range(2)],
+    )
 
     # Rebuild with 10 on each side in a second product, compare.
     for i in range(2, 10):
         publish_ok(name=f"source_{i}")
         publish_ok(name=f"report_{i}", input_ports=[{"product": "sales/ledger", "table": "ledger"}])
-    publish_ok(name="ledger", version="1.2.0",
-               input_ports=[{"product": f"sales/source_{i}", "table": f"source_{i}"} for i in range(10)])
+    publish_ok(
+        name="ledger",
+        version="1.2.0",
+        input_ports=[{"product": f"sales/source_{i}", "table": f"source_{i}"} for i in range(10)],
+    )
 
     with django_assert_num_queries(few):
         response = analyst.get("/products/sales/ledger/schema/")

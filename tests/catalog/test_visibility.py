@@ -14,6 +14,7 @@ def _fast_password_hashing(settings):
     # make_user() sets a password; the default hasher is deliberately slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+
 PAGE_SUFFIXES = [
     "",
     "readme/",
@@ -45,10 +46,17 @@ def world():
     assert publish(tags=["orders", "shared-tag"]).published
     assert publish(version="1.1.0", classification=None).status == "draft"
     assert publish(
-        name="secret_orders", description="Secret margins.", tags=["secret-tag"], access=RESTRICTED,
-        input_ports=[{"product": "sales/orders", "table": "orders"}], **{"schema.location": "s3://data-products/sales/secret_orders/"},
+        name="secret_orders",
+        description="Secret margins.",
+        tags=["secret-tag"],
+        access=RESTRICTED,
+        input_ports=[{"product": "sales/orders", "table": "orders"}],
+        **{"schema.location": "s3://data-products/sales/secret_orders/"},
     ).published
-    assert publish(name="draft_orders", description="Not ready.", classification=None, tags=["draft-tag"]).status == "draft"
+    assert (
+        publish(name="draft_orders", description="Not ready.", classification=None, tags=["draft-tag"]).status
+        == "draft"
+    )
     return users
 
 
@@ -59,7 +67,9 @@ def login(client, user):
 
 @pytest.mark.parametrize("hidden", ["secret_orders", "draft_orders"])
 @pytest.mark.parametrize("suffix", PAGE_SUFFIXES)
-def test_analyst_gets_the_missing_product_answer_for_every_page_of_a_hidden_product(client, world, hidden, suffix):
+def test_analyst_gets_the_missing_product_answer_for_every_page_of_a_hidden_product(
+    client, world, hidden, suffix
+):
     login(client, world["analyst"])
 
     response = client.get(f"/products/sales/{hidden}/{suffix}")
@@ -125,7 +135,10 @@ def test_hidden_products_are_absent_from_search_results_counts_and_facets(client
         assert values["quality"] == {"not_measured": 1}
 
 
-@pytest.mark.parametrize("text", ["secret", "secret_orders", "secret_ordrs", "margins", "draft_orders", "tag:secret-tag", "status:draft"])
+@pytest.mark.parametrize(
+    "text",
+    ["secret", "secret_orders", "secret_ordrs", "margins", "draft_orders", "tag:secret-tag", "status:draft"],
+)
 def test_hidden_products_are_never_suggested_by_search(client, world, text):
     login(client, world["analyst"])
 
@@ -136,7 +149,12 @@ def test_hidden_products_are_never_suggested_by_search(client, world, text):
     assert page.context["result"].total == 0
     assert b"0 products" in page.content
     # What the user typed is echoed back; nothing about the hidden products is.
-    for hidden in (b"/products/sales/secret_orders/", b"/products/sales/draft_orders/", b"Secret margins", b"Not ready"):
+    for hidden in (
+        b"/products/sales/secret_orders/",
+        b"/products/sales/draft_orders/",
+        b"Secret margins",
+        b"Not ready",
+    ):
         assert hidden not in page.content
     for facet in page.context["result"].facets.values():
         for value in facet.values:
@@ -182,7 +200,9 @@ def test_owners_and_governance_leads_see_drafts_and_their_violations(client, wor
     assert 'data-version="1.1.0"' in changelog
     assert "data_classification" in changelog and "has no classification" in changelog
     assert [v["version"] for v in versions] == ["1.1.0", "1.0.0"]
-    assert versions[0]["status"] == "draft" and versions[0]["violations"][0]["policy"] == "data_classification"
+    assert (
+        versions[0]["status"] == "draft" and versions[0]["violations"][0]["policy"] == "data_classification"
+    )
     assert draft_only.status_code == 200 and b"Draft" in draft_only.content
     assert client.get("/api/v1/products/sales/draft_orders/").json()["status"] == "draft"
     assert client.get("/api/v1/products/sales/orders/versions/1.1.0/contract/").status_code == 200
@@ -208,7 +228,13 @@ def test_a_user_without_a_profile_sees_public_products_only(client, world):
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client, world):
-    for url in ("/", "/search/", "/products/sales/orders/", "/products/sales/orders/contract.yaml", "/domains/"):
+    for url in (
+        "/",
+        "/search/",
+        "/products/sales/orders/",
+        "/products/sales/orders/contract.yaml",
+        "/domains/",
+    ):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert client.get("/api/v1/products/").status_code in (401, 403)
@@ -216,4 +242,8 @@ def test_anonymous_visitors_are_sent_to_log_in(client, world):
 
 def test_every_product_of_the_world_exists(world):
     # Guard: the hidden products are really there, so the 404s above are about visibility.
-    assert set(DataProduct.objects.values_list("name", flat=True)) == {"orders", "secret_orders", "draft_orders"}
+    assert set(DataProduct.objects.values_list("name", flat=True)) == {
+        "orders",
+        "secret_orders",
+        "draft_orders",
+    }
