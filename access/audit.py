@@ -3,7 +3,9 @@
 from .models import AuditEvent
 
 
-def audit_record(*, actor, action: str, obj, product=None, before=None, after=None, details=None) -> AuditEvent:
+def audit_record(
+    *, actor, action: str, obj, product=None, before=None, after=None, details=None
+) -> AuditEvent:
     """Append one audit row for `action` on `obj` by `actor` (a user or None for the system)."""
     if product is None and obj.__class__.__name__ == "DataProduct":
         product = obj

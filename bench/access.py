@@ -226,44 +226,6 @@ def load_access(n_users: int, n_grants: int, rng: random.Random) -> dict:
     return {"seconds": time.perf_counter() - started, "grants": len(grants), "perms": len(perms)}
 
 
-def patch_for_user() -> None:
-    """The same visibility as catalog.querysets.for_user(perm="view"), written so PostgreSQL can
-    hash each permission subquery once instead of running a correlated EXISTS per product."""
-    from django.contrib.auth.models import Permission
-    from django.db.models import Q
-
-    from access.models import DataProductGroupObjectPermission, DataProductUserObjectPermission
-    from catalog import querysets
-    from catalog.models import TeamMembership
-
-    original = querysets.DataProductQuerySet.for_user
-    view = Permission.objects.get(codename="view_dataproduct", content_type__app_label="catalog").pk
-
-    def for_user(self, user, perm="view"):
-        if (
-            perm != "view"
-            or not getattr(user, "is_authenticated", False)
-            or querysets.user_is_governance_lead(user)
-        ):
-            return original(self, user, perm)
-        teams = TeamMembership.objects.filter(user_id=user.pk).values("team_id")
-        mine = DataProductUserObjectPermission.objects.filter(user_id=user.pk, permission_id=view)
-        groups = DataProductGroupObjectPermission.objects.filter(group__user=user.pk, permission_id=view)
-        return self.filter(
-            Q(owning_team_id__in=teams)
-            | (
-                Q(current_version__isnull=False)
-                & (
-                    Q(discovery="public")
-                    | Q(pk__in=mine.values("content_object_id"))
-                    | Q(pk__in=groups.values("content_object_id"))
-                )
-            )
-        )
-
-    querysets.DataProductQuerySet.for_user = for_user
-
-
 def timed(view, factory, user, path, params, repeat):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -295,11 +257,6 @@ def main():
     parser.add_argument("--grants", type=int, default=500_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="keep the database if it is already loaded")
-    parser.add_argument(
-        "--uncorrelated-visibility",
-        action="store_true",
-        help="experiment: time the API with for_user() rewritten to uncorrelated IN subqueries (patched in-process)",
-    )
     args = parser.parse_args()
 
     rng = random.Random(20261126)
@@ -332,11 +289,6 @@ def main():
     else:
         print(f"reusing {DataProduct.objects.count():,} products, {AccessGrant.objects.count():,} grants")
 
-    if args.uncorrelated_visibility:
-        patch_for_user()
-        print(
-            "EXPERIMENT: for_user() patched to uncorrelated IN subqueries (catalog/querysets.py is unchanged)"
-        )
     user = get_user_model().objects.get(username="bench-analyst")
     held = AccessGrant.objects.active().filter(user=user).count()
     visible = DataProduct.objects.for_user(user).count()

@@ -20,7 +20,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _db import fresh_postgres_database, setup_django  # noqa: E402
 
 DOMAINS = ["sales", "marketing", "product", "finance"]
-TYPES = ["string", "integer", "bigint", "double", "decimal(12,2)", "boolean", "date", "timestamp", "array<string>"]
+TYPES = [
+    "string",
+    "integer",
+    "bigint",
+    "double",
+    "decimal(12,2)",
+    "boolean",
+    "date",
+    "timestamp",
+    "array<string>",
+]
 
 
 def make_contract(i: int, rng: random.Random) -> dict:
@@ -57,7 +67,11 @@ def make_contract(i: int, rng: random.Random) -> dict:
             "freshness": {"max_age_hours": 1, "update_schedule": "0 * * * *"},
             "completeness": {"min_threshold": "99.95%"},
             "quality_checks": [
-                {"name": f"check_{k}", "query": f"SELECT COUNT(*) FROM {name} WHERE id IS NULL", "threshold": 0}
+                {
+                    "name": f"check_{k}",
+                    "query": f"SELECT COUNT(*) FROM {name} WHERE id IS NULL",
+                    "threshold": 0,
+                }
                 for k in range(rng.randint(1, 4))
             ],
         },
@@ -68,7 +82,9 @@ def make_contract(i: int, rng: random.Random) -> dict:
                 {"type": "quality", "condition": "quality_check_failed", "severity": "critical"},
             ],
         },
-        "changelog": [{"version": f"1.{i % 7}.0", "date": "2024-01-15", "changes": ["Generated"], "breaking": False}],
+        "changelog": [
+            {"version": f"1.{i % 7}.0", "date": "2024-01-15", "changes": ["Generated"], "breaking": False}
+        ],
     }
 
 
@@ -99,7 +115,9 @@ def main() -> None:
 
     print(f"database: {url}")
     print(f"products: {DataProduct.objects.count()}, schema fields: {SchemaField.objects.count()}")
-    print(f"import of {args.count} contracts: {first:.2f} s ({args.count / first:.0f} contracts/s); target < 30 s")
+    print(
+        f"import of {args.count} contracts: {first:.2f} s ({args.count / first:.0f} contracts/s); target < 30 s"
+    )
     print(f"re-import (all unchanged): {again:.2f} s")
 
 

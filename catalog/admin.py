@@ -104,7 +104,14 @@ class ProductVersionAdmin(admin.ModelAdmin):
     list_filter = ["status", "breaking", "product__domain"]
     search_fields = ["product__name", "version"]
     readonly_fields = [f.name for f in models.ProductVersion._meta.fields]
-    inlines = [SchemaFieldInline, InputPortInline, OutputPortInline, QualityCheckInline, AlertRuleInline, AccessRuleInline]
+    inlines = [
+        SchemaFieldInline,
+        InputPortInline,
+        OutputPortInline,
+        QualityCheckInline,
+        AlertRuleInline,
+        AccessRuleInline,
+    ]
 
     def has_add_permission(self, request):
         return False
@@ -118,7 +125,14 @@ class DataProductAdmin(admin.ModelAdmin):
     list_display = ["name", "domain", "owning_team", "classification", "discovery", "current_version"]
     list_filter = ["domain", "classification", "discovery"]
     search_fields = ["name", "description"]
-    readonly_fields = ["current_version", "classification", "discovery", "description", "created_at", "updated_at"]
+    readonly_fields = [
+        "current_version",
+        "classification",
+        "discovery",
+        "description",
+        "created_at",
+        "updated_at",
+    ]
     filter_horizontal = ["tags"]
 
 

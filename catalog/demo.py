@@ -43,7 +43,8 @@ def demo_users_create() -> list[DemoUser]:
     for spec in DEMO_USERS:
         first, _, last = spec.full_name.partition(" ")
         user, created = User.objects.get_or_create(
-            username=spec.username, defaults={"first_name": first, "last_name": last, "email": f"{spec.username}@example.com"}
+            username=spec.username,
+            defaults={"first_name": first, "last_name": last, "email": f"{spec.username}@example.com"},
         )
         if created:
             user.set_password(DEMO_PASSWORD)

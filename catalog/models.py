@@ -88,7 +88,9 @@ class Profile(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     consumer_role = models.CharField(max_length=30, choices=ConsumerRole.choices, blank=True)
-    home_domain = models.ForeignKey(Domain, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    home_domain = models.ForeignKey(
+        Domain, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     is_governance_lead = models.BooleanField(default=False)
 
     def __str__(self):
@@ -160,8 +162,12 @@ class ProductVersion(models.Model):
     prerelease = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
     contract_text = models.TextField(help_text="The contract as submitted.")
-    source_format = models.CharField(max_length=10, choices=ContractFormat.choices, default=ContractFormat.SEED)
-    document = models.JSONField(help_text="The contract as loaded, values as submitted (dates as ISO strings).")
+    source_format = models.CharField(
+        max_length=10, choices=ContractFormat.choices, default=ContractFormat.SEED
+    )
+    document = models.JSONField(
+        help_text="The contract as loaded, values as submitted (dates as ISO strings)."
+    )
     contract = models.JSONField(help_text="The normalized contract: defaults applied, values parsed.")
     violations = models.JSONField(default=list, blank=True)
     changelog_entry = models.JSONField(default=dict, blank=True)
@@ -228,6 +234,9 @@ class OutputPort(models.Model):
     class Meta:
         ordering = ["version", "position"]
 
+    def __str__(self):
+        return f"{self.name} ({self.type}) {self.location}"
+
 
 class InputPort(models.Model):
     version = models.ForeignKey(ProductVersion, on_delete=models.CASCADE, related_name="input_ports")
@@ -241,6 +250,9 @@ class InputPort(models.Model):
         ordering = ["version", "table"]
         constraints = [models.UniqueConstraint(fields=["version", "table"], name="unique_input_table")]
 
+    def __str__(self):
+        return f"{self.table} <- {self.product_ref}"
+
 
 class ServiceLevel(models.Model):
     version = models.OneToOneField(ProductVersion, on_delete=models.CASCADE, related_name="sla")
@@ -249,6 +261,9 @@ class ServiceLevel(models.Model):
     update_schedule = models.CharField(max_length=100, blank=True)
     timestamp_field = models.CharField(max_length=200, blank=True)
     completeness_min = models.FloatField(null=True, blank=True, help_text="Percent.")
+
+    def __str__(self):
+        return f"SLA of {self.version}"
 
 
 class Severity(models.TextChoices):
@@ -274,6 +289,9 @@ class QualityCheck(models.Model):
         ordering = ["version", "position"]
         constraints = [models.UniqueConstraint(fields=["version", "name"], name="unique_check_per_version")]
 
+    def __str__(self):
+        return self.name
+
 
 class Metric(models.Model):
     version = models.ForeignKey(ProductVersion, on_delete=models.CASCADE, related_name="metrics")
@@ -285,6 +303,9 @@ class Metric(models.Model):
     class Meta:
         ordering = ["version", "position"]
 
+    def __str__(self):
+        return self.name
+
 
 class AlertRule(models.Model):
     version = models.ForeignKey(ProductVersion, on_delete=models.CASCADE, related_name="alert_rules")
@@ -295,6 +316,9 @@ class AlertRule(models.Model):
 
     class Meta:
         ordering = ["version", "position"]
+
+    def __str__(self):
+        return f"{self.type}: {self.condition}"
 
 
 class AccessMode(models.TextChoices):
@@ -310,6 +334,9 @@ class AccessRule(models.Model):
 
     class Meta:
         ordering = ["version", "mode", "principal_kind", "principal"]
+
+    def __str__(self):
+        return f"{self.mode} {self.principal_kind}:{self.principal}"
 
 
 class SearchDocument(models.Model):

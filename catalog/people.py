@@ -46,7 +46,9 @@ def user_groups_sync(*, user) -> None:
 
 
 @transaction.atomic
-def profile_set(*, user, consumer_role: str = "", home_domain=None, is_governance_lead: bool = False) -> Profile:
+def profile_set(
+    *, user, consumer_role: str = "", home_domain=None, is_governance_lead: bool = False
+) -> Profile:
     """Create or update the user's profile and resync their groups."""
     profile, _ = Profile.objects.update_or_create(
         user=user,

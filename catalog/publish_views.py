@@ -13,7 +13,9 @@ from .visibility import publish_target
 
 
 class ContractUploadForm(forms.Form):
-    contract = forms.CharField(widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false"}), required=False)
+    contract = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false"}), required=False
+    )
     file = forms.FileField(required=False, help_text="Or upload a .yaml file.")
     dry_run = forms.BooleanField(required=False, label="Validate only (do not store)")
 
@@ -22,7 +24,9 @@ class ContractUploadForm(forms.Form):
         upload = data.get("file")
         if upload:
             if upload.size > settings.MESH_CONTRACT_MAX_BYTES:
-                raise forms.ValidationError(f"The file is larger than {settings.MESH_CONTRACT_MAX_BYTES} bytes.")
+                raise forms.ValidationError(
+                    f"The file is larger than {settings.MESH_CONTRACT_MAX_BYTES} bytes."
+                )
             try:
                 data["text"] = upload.read().decode("utf-8")
             except UnicodeDecodeError:
@@ -32,7 +36,9 @@ class ContractUploadForm(forms.Form):
             data["text"] = data.get("contract") or ""
             data["filename"] = "contract.yaml"
             if len(data["text"].encode()) > settings.MESH_CONTRACT_MAX_BYTES:
-                raise forms.ValidationError(f"The contract is larger than {settings.MESH_CONTRACT_MAX_BYTES} bytes.")
+                raise forms.ValidationError(
+                    f"The contract is larger than {settings.MESH_CONTRACT_MAX_BYTES} bytes."
+                )
         if not data["text"].strip():
             raise forms.ValidationError("Paste a contract or choose a file.")
         return data
@@ -48,7 +54,9 @@ def product_publish(request, domain: str, name: str):
 @login_required
 def product_create(request):
     """Publish a contract for a new product in one of the user's domains."""
-    if not (user_is_governance_lead(request.user) or TeamMembership.objects.filter(user=request.user).exists()):
+    if not (
+        user_is_governance_lead(request.user) or TeamMembership.objects.filter(user=request.user).exists()
+    ):
         raise PermissionDenied("Only members of a domain team may create products.")
     return _publish_page(request, product_ref=None, product=None)
 
@@ -68,7 +76,8 @@ def _publish_page(request, *, product_ref, product):
         )
         error_lines = {p.line for p in outcome.problems if p.line}
         lines = [
-            {"number": i, "text": line, "error": i in error_lines} for i, line in enumerate(text.splitlines(), start=1)
+            {"number": i, "text": line, "error": i in error_lines}
+            for i, line in enumerate(text.splitlines(), start=1)
         ]
     domains = Domain.objects.filter(teams__memberships__user=request.user).distinct()
     status = 200

@@ -11,7 +11,12 @@ CREATE_DENIED = "You may not publish a product of this name in this domain."
 
 def visible_product_or_404(user, *, domain: str, name: str, queryset=None) -> DataProduct:
     qs = queryset if queryset is not None else DataProduct.objects.all()
-    product = qs.for_user(user).filter(domain__name=domain, name=name).select_related("domain", "owning_team").first()
+    product = (
+        qs.for_user(user)
+        .filter(domain__name=domain, name=name)
+        .select_related("domain", "owning_team")
+        .first()
+    )
     if product is None:
         raise Http404("Not found.")
     return product

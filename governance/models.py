@@ -41,7 +41,9 @@ class Policy(models.Model):
     class Meta:
         ordering = ["policy_set", "kind", "domain", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["policy_set", "kind", "domain", "name"], name="unique_policy_in_set")
+            models.UniqueConstraint(
+                fields=["policy_set", "kind", "domain", "name"], name="unique_policy_in_set"
+            )
         ]
 
     def __str__(self):

@@ -89,7 +89,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'mesh_portal.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server, worker and beat of `make demo` share one file without
     # "database is locked" errors; the timeout covers the short write overlaps that remain.
@@ -157,7 +159,9 @@ if not DEBUG:
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -243,7 +247,8 @@ MESH_DATA_SOURCES: dict[str, str] = json.loads(os.environ.get("MESH_DATA_SOURCES
 if "warehouse" not in MESH_DATA_SOURCES:
     # Without PostgreSQL, the demo's warehouse is an embedded DuckDB database file.
     MESH_DATA_SOURCES["warehouse"] = os.environ.get(
-        "MESH_WAREHOUSE_URL", DATABASE_URL if IS_POSTGRES else f"duckdb://{VAR_DIR / 'data' / 'warehouse.duckdb'}"
+        "MESH_WAREHOUSE_URL",
+        DATABASE_URL if IS_POSTGRES else f"duckdb://{VAR_DIR / 'data' / 'warehouse.duckdb'}",
     )
 
 MESH_CONTRACT_MAX_BYTES = int(os.environ.get("MESH_CONTRACT_MAX_BYTES", str(256 * 1024)))

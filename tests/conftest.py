@@ -16,7 +16,11 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 def redis_url() -> str:
     broker = os.environ.get("CELERY_BROKER_URL", "")
-    return broker if broker.startswith("redis://") else os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    return (
+        broker
+        if broker.startswith("redis://")
+        else os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
 
 
 def _tcp_open(url: str) -> bool:
@@ -33,7 +37,9 @@ def _service_missing(marker: str) -> str | None:
         return "needs PostgreSQL (set DATABASE_URL=postgresql://...)"
     if marker == "redis" and not _tcp_open(redis_url()):
         return f"needs Redis at {redis_url()}"
-    if marker == "browser" and not (os.path.exists(CHROMIUM) and shutil.which("node") is not None or os.path.exists(CHROMIUM)):
+    if marker == "browser" and not (
+        os.path.exists(CHROMIUM) and shutil.which("node") is not None or os.path.exists(CHROMIUM)
+    ):
         return f"needs Chromium at {CHROMIUM}"
     return None
 

@@ -29,7 +29,12 @@ BASE_CONTRACT = {
                 "is_primary_key": True,
                 "constraints": ["unique", "not_null"],
             },
-            {"name": "total_amount", "type": "decimal(12,2)", "description": "Order total", "constraints": [{"min": 0}]},
+            {
+                "name": "total_amount",
+                "type": "decimal(12,2)",
+                "description": "Order total",
+                "constraints": [{"min": 0}],
+            },
         ],
     },
     "access": {"discovery": "public", "read": [{"role": "analyst"}], "write": [{"domain": "sales"}]},
@@ -38,7 +43,11 @@ BASE_CONTRACT = {
         "freshness": {"max_age_hours": 24, "update_schedule": "0 2 * * *"},
         "completeness": {"min_threshold": "99.5%"},
         "quality_checks": [
-            {"name": "no_negative_amounts", "query": "SELECT COUNT(*) FROM orders WHERE total_amount < 0", "threshold": 0}
+            {
+                "name": "no_negative_amounts",
+                "query": "SELECT COUNT(*) FROM orders WHERE total_amount < 0",
+                "threshold": 0,
+            }
         ],
     },
     "observability": {
@@ -50,7 +59,9 @@ BASE_CONTRACT = {
             {"type": "schema", "condition": "schema_drift_detected", "severity": "warning"},
         ],
     },
-    "changelog": [{"version": "1.0.0", "date": "2024-01-15", "changes": ["First version"], "breaking": False}],
+    "changelog": [
+        {"version": "1.0.0", "date": "2024-01-15", "changes": ["First version"], "breaking": False}
+    ],
 }
 
 
@@ -86,6 +97,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+
     @factory.post_generation
     def password(self, create, extracted, **kwargs):
         self.set_password(extracted or "pw")
@@ -111,8 +123,14 @@ class TeamFactory(factory.django.DjangoModelFactory):
     domain = factory.SubFactory(DomainFactory)
 
 
-def make_user(username: str, *, role: str = "", home_domain: str | None = None, team: str | None = None,
-              governance: bool = False):
+def make_user(
+    username: str,
+    *,
+    role: str = "",
+    home_domain: str | None = None,
+    team: str | None = None,
+    governance: bool = False,
+):
     """A user with a profile (role, home domain), optionally a member of `team` (created in its domain)."""
     user = UserFactory(username=username)
     home = DomainFactory(name=home_domain) if home_domain else None

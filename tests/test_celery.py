@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from celery import Celery
+
 from tests.conftest import redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,9 +20,24 @@ def redis_worker(tmp_path):
     env = dict(os.environ, CELERY_BROKER_URL=url, CELERY_RESULT_BACKEND=url, MESH_VAR_DIR=str(tmp_path))
     queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "mesh_portal", "worker", "--pool=solo", "-Q", queue,
-         "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "mesh_portal",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     client = Celery("test-client", broker=url, backend=url)
     client.conf.accept_content = ["json"]

@@ -55,14 +55,20 @@ def login_and_get(base: str, username: str, password: str, path: str) -> str:
     page = opener.open(f"{base}/accounts/login/").read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
     data = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
-    request = urllib.request.Request(f"{base}/accounts/login/", data=data.encode(), headers={"Referer": base + "/"})
+    request = urllib.request.Request(
+        f"{base}/accounts/login/", data=data.encode(), headers={"Referer": base + "/"}
+    )
     opener.open(request).read()
     return opener.open(f"{base}{path}").read().decode()
 
 
 @pytest.mark.slow
 def test_demo_serves_twelve_products_runs_worker_and_beat_and_stops_cleanly(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"}
+    }
     env.update(
         MESH_VAR_DIR=str(tmp_path / "var"),
         MESH_STORAGE_MAP=f"s3://data-products/={tmp_path / 'var' / 'data' / 's3'}",
@@ -72,13 +78,24 @@ def test_demo_serves_twelve_products_runs_worker_and_beat_and_stops_cleanly(tmp_
     )
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
-    subprocess.run([*manage, "setup_demo", "--scale", "small"], cwd=ROOT, env=env, check=True, timeout=300,
-                   capture_output=True)
+    subprocess.run(
+        [*manage, "setup_demo", "--scale", "small"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     port = free_port()
     log = tmp_path / "demo.log"
     with log.open("w") as out:
-        demo = subprocess.Popen([*manage, "run_demo", "--port", str(port)], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+        demo = subprocess.Popen(
+            [*manage, "run_demo", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 90

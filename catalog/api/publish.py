@@ -68,9 +68,13 @@ def _contract_text(request) -> str:
         data = request.data
         text = data.get("contract") if isinstance(data, dict) else None
         if not isinstance(text, str):
-            raise ApiError('A JSON body must be {"contract": "<YAML text>"}.', code="invalid", status_code=400)
+            raise ApiError(
+                'A JSON body must be {"contract": "<YAML text>"}.', code="invalid", status_code=400
+            )
         return text
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ApiError(f"The body is not UTF-8 text (byte {exc.start}).", code="invalid", status_code=400) from None
+        raise ApiError(
+            f"The body is not UTF-8 text (byte {exc.start}).", code="invalid", status_code=400
+        ) from None

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 
+from access.selectors import product_access_context
 from mesh_portal.lib.markdown import markdown_to_html
 
 from .. import selectors
@@ -77,6 +78,7 @@ def product_page(request, domain: str, name: str, tab: str = "readme"):
         + (f"?version={page.version_param}" if page.version_param else ""),
     }
     context.update(TAB_CONTEXT[tab](page))
+    context["access"] = product_access_context(user=request.user, product=page.product)
     return render_page(
         request,
         "catalog/product/page.html",

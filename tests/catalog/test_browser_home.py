@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def test_the_analyst_signs_in_and_sees_the_products_grouped_by_domain(browser_page, live_server, settings):
     settings.DEBUG = True  # demo users are refused otherwise
     call_command("load_policies", str(ROOT / "examples" / "governance_policy.yaml"), stdout=StringIO())
-    call_command("import_contracts", str(ROOT / "examples" / "contracts"), stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "import_contracts", str(ROOT / "examples" / "contracts"), stdout=StringIO(), stderr=StringIO()
+    )
     demo_users_create()
     page = browser_page
     browser_login(page, live_server, "analyst", DEMO_PASSWORD)

@@ -8,7 +8,9 @@ from catalog.services import contract_evaluate
 
 
 class Command(BaseCommand):
-    help = "Run the publish gate on a contract without writing anything; exit 1 if publishing would be blocked."
+    help = (
+        "Run the publish gate on a contract without writing anything; exit 1 if publishing would be blocked."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -24,7 +26,12 @@ class Command(BaseCommand):
         outcome = contract_evaluate(text=text, filename=str(path))
         violations = [_format_violation(str(p), field=p.path) for p in outcome.problems]
         violations += [
-            {"policy": v["policy"], "severity": v["severity"], "message": v["message"], "field": v.get("field")}
+            {
+                "policy": v["policy"],
+                "severity": v["severity"],
+                "message": v["message"],
+                "field": v.get("field"),
+            }
             for v in outcome.violations
         ]
         publishable = not outcome.problems and not outcome.blocking_violations

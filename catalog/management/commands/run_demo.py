@@ -3,6 +3,7 @@
 Ctrl-C (or SIGTERM) stops all three and waits for them, so nothing is left behind.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -27,10 +28,26 @@ class Command(BaseCommand):
         addr = f"{options['host']}:{options['port']}"
         commands = {
             "web": [python, "manage.py", "runserver", addr, "--noreload"],
-            "worker": [python, "-m", "celery", "-A", "mesh_portal", "worker", "--loglevel=INFO", "--concurrency=2"],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "mesh_portal",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+            ],
             "beat": [
-                python, "-m", "celery", "-A", "mesh_portal", "beat", "--loglevel=INFO",
-                "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "mesh_portal",
+                "beat",
+                "--loglevel=INFO",
+                "--schedule",
+                settings.CELERY_BEAT_SCHEDULE_FILENAME,
             ],
         }
         processes: dict[str, subprocess.Popen] = {}
@@ -44,7 +61,7 @@ class Command(BaseCommand):
         try:
             for name, cmd in commands.items():
                 # Each in its own process group so that stopping reaches their children too.
-                processes[name] = subprocess.Popen(cmd, cwd=settings.BASE_DIR, start_new_session=True)
+                processes[name] = subprocess.Popen(cmd, cwd=settings.BASE_DIR, start_new_session=True)  # noqa: S603 - our own argv
             self._banner(addr)
             while not stopping:
                 for name, proc in processes.items():
@@ -87,7 +104,5 @@ class Command(BaseCommand):
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass

@@ -24,7 +24,9 @@ class Command(BaseCommand):
         else:
             call_command("generate_example_data", scale=options["scale"])
         users = demo_users_create()
-        self.stdout.write(f"demo users ready: {', '.join(u.username for u in users)} (password {DEMO_PASSWORD})")
+        self.stdout.write(
+            f"demo users ready: {', '.join(u.username for u in users)} (password {DEMO_PASSWORD})"
+        )
 
 
 def _manifest_scale(path: Path) -> str | None:
