@@ -57,7 +57,9 @@ class Command(BaseCommand):
             nonlocal stopping
             stopping = True
 
+        # Installed explicitly: a process started in the background inherits SIGINT ignored.
         signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         try:
             for name, cmd in commands.items():
                 # Each in its own process group so that stopping reaches their children too.
@@ -90,16 +92,18 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(lines))
 
     def _stop_all(self, processes: dict[str, subprocess.Popen]):
+        # SIGTERM to each main process only: Celery's warm shutdown stops its own pool children.
         for proc in processes.values():
             if proc.poll() is None:
-                _signal_group(proc, signal.SIGTERM)
+                with contextlib.suppress(ProcessLookupError):
+                    proc.terminate()
         deadline = time.monotonic() + 15
         for proc in processes.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                _signal_group(proc, signal.SIGKILL)
-                proc.wait()
+            # Whatever is left in the process group (a stuck child) is killed.
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
         self.stdout.write("stopped web server, worker and beat")
 
 
