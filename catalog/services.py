@@ -19,6 +19,7 @@ from access.audit import audit_record
 from access.permissions import product_permissions_sync
 
 from .contracts import ContractProblem, parse_contract
+from .contracts.semver import parse_semver
 from .models import (
     AccessRule,
     AlertRule,
@@ -38,7 +39,6 @@ from .models import (
 )
 from .querysets import user_is_governance_lead
 from .search import search_document_refresh
-from .semver import parse_semver, semver_key
 
 
 class Action:
@@ -232,13 +232,13 @@ def _submit_locked(
     violations = _evaluate(contract, previous=previous, today=today, params=params)
     blocked = any(v["severity"] in ("error", "critical") for v in violations)
     now = timezone.now()
-    major, minor, patch, pre = parse_semver(contract["version"])
+    semver = parse_semver(contract["version"])  # valid: the parser checked it
     changelog_entry = next((c for c in contract["changelog"] if c["version"] == contract["version"]), {})
     values = {
-        "major": major,
-        "minor": minor,
-        "patch": patch,
-        "prerelease": pre,
+        "major": semver.major,
+        "minor": semver.minor,
+        "patch": semver.patch,
+        "prerelease": semver.prerelease,
         "status": VersionStatus.DRAFT if blocked else VersionStatus.PUBLISHED,
         "contract_text": text,
         "source_format": parsed.format,
@@ -265,7 +265,7 @@ def _submit_locked(
     outcome.status, outcome.violations = version.status, violations
 
     replaced = product.current_version
-    if not blocked and (replaced is None or semver_key(version.version) > semver_key(replaced.version)):
+    if not blocked and (replaced is None or semver.sort_key > parse_semver(replaced.version).sort_key):
         product.current_version = version
         if replaced is not None and contract.get("deprecation"):
             replaced.status = VersionStatus.DEPRECATED

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from catalog.semver import parse_semver
+from catalog.contracts.semver import parse_semver
 
 from ..breaking import breaking_changes as detect_breaking_changes
 from .base import ERROR, RuleContext, Violation, has_text
@@ -57,8 +57,9 @@ def breaking_changes(ctx: RuleContext) -> list[Violation]:
     rules = ctx.params.breaking_changes
     summary = "; ".join(f"{c.field}: {c.detail}" if c.field else c.detail for c in detected)
     violations = []
-    old_major = (parse_semver(previous.get("version") or "") or (None,))[0]
-    new_major = (parse_semver(version or "") or (None,))[0]
+    old, new = parse_semver(previous.get("version") or ""), parse_semver(version or "")
+    old_major = old.major if old else None
+    new_major = new.major if new else None
     if rules.require_major_increment and (old_major is None or new_major is None or new_major <= old_major):
         violations.append(
             Violation(
