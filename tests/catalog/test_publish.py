@@ -164,3 +164,22 @@ def test_every_publication_is_audited(client, owner, product):
     event = AuditEvent.objects.filter(action="version.published").order_by("-id").first()
     assert event.actor == owner and event.after["version"] == "1.1.0"
     assert event.product == product
+
+
+def test_a_blocked_draft_and_its_violations_show_to_owners_only(client, owner, stranger, product):
+    post_yaml(client, owner, contract_text(version="2.0.0", classification="top-secret"))
+    url = reverse("product-tab", args=["sales", "orders", "changelog"])
+    client.force_login(owner)
+    page = client.get(url).content.decode()
+    assert "2.0.0" in page and "data_classification" in page
+    api = client.get("/api/v1/products/sales/orders/versions/").json()
+    drafts = (
+        [v for v in api["results"] if v["version"] == "2.0.0"]
+        if isinstance(api, dict)
+        else [v for v in api if v["version"] == "2.0.0"]
+    )
+    assert drafts and drafts[0]["violations"]
+    client.force_login(stranger)
+    page = client.get(url).content.decode()
+    assert "2.0.0" not in page and "data_classification" not in page
+    assert client.get(reverse("product", args=["sales", "orders"])).status_code == 200
