@@ -246,6 +246,13 @@ def _check_decider(request: AccessRequest, user) -> str:
     raise AccessConflict(f"This request is already {request.get_status_display().lower()}.")
 
 
+def _stamp_decider(request: AccessRequest, *, stage: str, user, now) -> None:
+    if stage == "owner":
+        request.owner_decided_by, request.owner_decided_at = user, now
+    else:
+        request.governance_decided_by, request.governance_decided_at = user, now
+
+
 def access_request_approve(*, request_id: int, decided_by) -> AccessRequest:
     """Approve the current stage; the last approval creates the grant and its permissions."""
     now = timezone.now()
@@ -253,10 +260,7 @@ def access_request_approve(*, request_id: int, decided_by) -> AccessRequest:
         request = _lock_request(request_id)
         stage = _check_decider(request, decided_by)
         before = request.snapshot()
-        if stage == "owner":
-            request.owner_decided_by, request.owner_decided_at = decided_by, now
-        else:
-            request.governance_decided_by, request.governance_decided_at = decided_by, now
+        _stamp_decider(request, stage=stage, user=decided_by, now=now)
         if stage == "owner" and request.needs_governance:
             request.status = RequestStatus.PENDING_GOVERNANCE
             event = "owner_approved"
@@ -289,10 +293,7 @@ def access_request_reject(*, request_id: int, decided_by, comment: str) -> Acces
         request = _lock_request(request_id)
         stage = _check_decider(request, decided_by)
         before = request.snapshot()
-        if stage == "owner":
-            request.owner_decided_by, request.owner_decided_at = decided_by, now
-        else:
-            request.governance_decided_by, request.governance_decided_at = decided_by, now
+        _stamp_decider(request, stage=stage, user=decided_by, now=now)
         request.status = RequestStatus.REJECTED
         request.comment = comment
         request.save()

@@ -27,11 +27,6 @@ HIDDEN_ACCESS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def write_parquet(location_suffix: str, table: pa.Table) -> None:
     root = next(iter(settings.MESH_STORAGE_MAP.values()))
     folder = f"{root}/{location_suffix}"

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from catalog.models import ProductVersion
 from catalog.search import SearchQuery, product_search
-from tests.factories import make_user, publish
+from tests.factories import make_user, publish_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -26,21 +26,11 @@ RESULT_KEYS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def analyst(client):
     user = make_user("analyst", role="analyst", home_domain="marketing")
     client.force_login(user)
     return user
-
-
-def publish_ok(**overrides):
-    outcome = publish(**{"sla.quality_checks": [], **overrides})
-    assert outcome.published, (outcome.problems, outcome.violations)
 
 
 def one_field(name):

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.conftest import browser_login, screenshot
-from tests.factories import make_user, publish
+from tests.factories import make_user, publish, publish_ok
 
 README = """# Orders
 
@@ -51,11 +51,6 @@ def watch_for_problems(page) -> list[str]:
         ),
     )
     return problems
-
-
-def publish_ok(**overrides):
-    outcome = publish(**{"sla.quality_checks": [], **overrides})
-    assert outcome.published, (outcome.problems, outcome.violations)
 
 
 @pytest.fixture

@@ -10,11 +10,6 @@ from tests.factories import contract_doc, make_user, publish
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def analyst(client):
     user = make_user("analyst", role="analyst", home_domain="marketing")

@@ -3,14 +3,9 @@
 import pytest
 
 from catalog.models import SavedSearch
-from tests.factories import make_user, publish
+from tests.factories import make_user, publish_ok
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -18,11 +13,6 @@ def analyst(client):
     user = make_user("analyst", role="analyst", home_domain="marketing")
     client.force_login(user)
     return user
-
-
-def publish_ok(**overrides):
-    outcome = publish(**{"sla.quality_checks": [], **overrides})
-    assert outcome.published, (outcome.problems, outcome.violations)
 
 
 @pytest.fixture

@@ -5,21 +5,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import make_user, publish
+from tests.factories import make_user, publish_ok
 
 pytestmark = pytest.mark.django_db
 
 TABS = ["readme", "schema", "sla", "changelog", "contract"]
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def publish_ok(**overrides):
-    outcome = publish(**{"sla.quality_checks": [], **overrides})
-    assert outcome.published, (outcome.problems, outcome.violations)
 
 
 def fields(n):
