@@ -21,6 +21,14 @@ def fresh_postgres_database(name: str) -> str:
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
+def bench_database(name: str, *, reuse: bool = False) -> str:
+    """The URL of database `name`: kept as it is with `reuse`, else dropped and created anew."""
+    if reuse:
+        admin_url = os.environ.get("BENCH_PG_ADMIN_URL", DEFAULT_ADMIN_URL)
+        return admin_url.rsplit("/", 1)[0] + "/" + name
+    return fresh_postgres_database(name)
+
+
 def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesh_portal.settings")

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _db import DEFAULT_ADMIN_URL, fresh_postgres_database, setup_django  # noqa: E402
+from _db import bench_database, setup_django  # noqa: E402
 
 ANALYST_GRANTS = 1_000
 CATALOG_CALLS = [
@@ -260,9 +260,7 @@ def main():
     args = parser.parse_args()
 
     rng = random.Random(20261126)
-    url = DEFAULT_ADMIN_URL.rsplit("/", 1)[0] + "/" + args.database
-    if not args.reuse:
-        url = fresh_postgres_database(args.database)
+    url = bench_database(args.database, reuse=args.reuse)
     setup_django(url)
     from django.conf import settings
 
