@@ -47,6 +47,9 @@ class Team(models.Model):
     contact = models.EmailField(blank=True)
     slack = models.CharField(max_length=100, blank=True)
     webhook_url = models.URLField(blank=True, help_text="Slack-compatible webhook for alerts.")
+    webhook_secret = models.CharField(
+        max_length=200, blank=True, help_text="Signs webhook bodies (HMAC-SHA256); empty means unsigned."
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="TeamMembership", related_name="teams")
 
     class Meta:
@@ -107,6 +110,20 @@ class Tag(models.Model):
         return self.name
 
 
+class QualityHealth(models.TextChoices):
+    UNKNOWN = "unknown", "Not measured"
+    PASSING = "passing", "Passing"
+    WARNING = "warning", "Warnings"
+    FAILING = "failing", "Failing"
+
+
+class FreshnessStatus(models.TextChoices):
+    UNKNOWN = "unknown", "Not measured"
+    FRESH = "fresh", "Fresh"
+    LATE = "late", "Late"
+    STALE = "stale", "Stale"
+
+
 class DataProduct(models.Model):
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="products")
     name = models.SlugField(max_length=150)
@@ -121,6 +138,20 @@ class DataProduct(models.Model):
     )
     source = models.CharField(
         max_length=500, blank=True, help_text="Where the contract comes from (a synced folder), if anywhere."
+    )
+    # Monitoring state, kept by the monitoring sweeps; indexed so a sweep reads only what is due
+    # and the search facets filter on one column.
+    quality_health = models.CharField(
+        max_length=10, choices=QualityHealth.choices, default=QualityHealth.UNKNOWN, db_index=True
+    )
+    freshness_status = models.CharField(
+        max_length=10, choices=FreshnessStatus.choices, default=FreshnessStatus.UNKNOWN, db_index=True
+    )
+    data_updated_at = models.DateTimeField(null=True, blank=True, help_text="Newest data as last measured.")
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    freshness_deadline_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When the freshness state must next be re-evaluated."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
