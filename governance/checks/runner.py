@@ -229,8 +229,9 @@ class _DuckDBEngine:
         rows, _ = self.trusted.rows(f"DESCRIBE SELECT * FROM {self.relation}", limit=100_000)
         return [(r[0], r[1]) for r in rows]
 
-    def scan(self, items) -> list:
-        rows, _ = self.trusted.rows(_scan_sql(items, self.relation))
+    def scan(self, items, *, alias: str | None = None) -> list:
+        relation = f"{self.relation} AS {quote_ident(alias)}" if alias else self.relation
+        rows, _ = self.trusted.rows(_scan_sql(items, relation))
         return list(rows[0])
 
     def close(self):
@@ -283,8 +284,9 @@ class _PostgresEngine:
             )
         return out
 
-    def scan(self, items) -> list:
-        rows, _ = self.trusted.rows(_scan_sql(items, self.relation))
+    def scan(self, items, *, alias: str | None = None) -> list:
+        relation = f"{self.relation} AS {quote_ident(alias)}" if alias else self.relation
+        rows, _ = self.trusted.rows(_scan_sql(items, relation))
         return list(rows[0])
 
     def close(self):
@@ -410,11 +412,11 @@ def _run_with(
     by_check: dict[str, CheckOutcome] = {}
     items = scan_items(plan, present, dialect=engine.dialect, metrics=metrics)
     # COUNT(DISTINCT) of a key column holds every value in memory: beside the metrics' sketches
-    # it outgrows MESH_CHECK_MEMORY_LIMIT at 10M rows (no spilling here), and over Arrow it is
-    # ~1.5x slower than over native Parquet. So on DuckDB each uniqueness count takes its own
-    # native (trusted) scan, which reads just that column.
+    # it outgrows MESH_CHECK_MEMORY_LIMIT at 10M rows (no spilling here). So with metrics on
+    # DuckDB each uniqueness count takes its own native scan, which reads just that column;
+    # without metrics it rides in the one native scan, as a hand-written query would.
     unique_items = []
-    if engine.name == "duckdb":
+    if engine.name == "duckdb" and metrics:
         unique_items = [item for item in items if item[1].startswith("COUNT(") and "DISTINCT" in item[1]]
         items = [item for item in items if item not in unique_items]
     keys = [key for key, _ in items]
@@ -436,8 +438,9 @@ def _run_with(
     values = None
     try:
         if engine.name == "duckdb" and guarded:
-            # The contract's SQL gets a locked sandbox over Arrow data. Simple count checks on the
-            # product's own table ride along in the same scan as the constraints: one pass.
+            # Simple count checks on the product's own table (`SELECT COUNT(*) FROM own WHERE
+            # cond`, vetted: no subquery, no other table) ride in the native scan: one pass over
+            # the data. That connection reads only this product's files and is locked too.
             own_key = own.name.lower()
             riders = [
                 (item, fold[2])
@@ -447,25 +450,16 @@ def _run_with(
                 and fold[0].lower() == own_key
                 and (fold[1] is None or fold[1].lower() == own_key)
             ]
-            needed = {t.lower() for _, _, tables in guarded for t in tables}
-            try:
-                box = DuckDBSandbox(
-                    {name: arrow_data(src) for name, src in allowed.items() if name.lower() in needed},
-                    timeout=timeout,
-                )
-            except DataUnavailable as exc:
-                sql_results += [(item, None, f"not run: {exc}") for item, _, _ in guarded]
-                guarded, riders = [], []
-            if box is not None and riders:
+            if riders:
                 combined = items + [
                     (("sql", item.name), f"COUNT(*) FILTER (WHERE {cond})" if cond else "COUNT(*)")
                     for item, cond in riders
                 ]
                 try:
-                    rows, _ = box.rows(box.only_select(_scan_sql(combined, quote_ident(own.name))))
-                    values = dict(zip([key for key, _ in combined], rows[0], strict=True))
+                    row = engine.scan(combined, alias=own.name)
+                    values = dict(zip([key for key, _ in combined], row, strict=True))
                 except SandboxError:
-                    values = None  # a rider's condition failed: scan natively, run each check alone
+                    values = None  # a rider's condition failed: scan alone, run each check alone
                 if values is not None:
                     done = {item.name for item, _ in riders}
                     sql_results += [
@@ -477,7 +471,18 @@ def _run_with(
                         for item, _ in riders
                     ]
                     guarded = [g for g in guarded if g[0].name not in done or not isinstance(g[0], Check)]
-        # 1. the trusted scan (unless it already ran in the sandbox with the riders)
+            if guarded:
+                # The rest of the contract's SQL gets a locked sandbox over Arrow data.
+                needed = {t.lower() for _, _, tables in guarded for t in tables}
+                try:
+                    box = DuckDBSandbox(
+                        {name: arrow_data(src) for name, src in allowed.items() if name.lower() in needed},
+                        timeout=timeout,
+                    )
+                except DataUnavailable as exc:
+                    sql_results += [(item, None, f"not run: {exc}") for item, _, _ in guarded]
+                    guarded = []
+        # 1. the native scan (unless it already ran with the riders)
         if values is None:
             values = dict(zip(keys, engine.scan(items), strict=True))
         # 3. the rest of the contract's SQL

@@ -186,6 +186,8 @@ class TrustedDuckDB(DuckDBSandbox):
         super().__init__({}, **kwargs)
 
     def setup(self, tables) -> None:
+        # Reading the schema reads every file's footer; keep them for the scans that follow.
+        self.con.execute("SET parquet_metadata_cache = true")
         for alias, path in self._attach.items():
             self.con.execute(f"ATTACH '{path.replace(chr(39), chr(39) * 2)}' AS \"{alias}\" (READ_ONLY)")
         if self._directories:
