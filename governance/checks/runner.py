@@ -9,10 +9,11 @@ service (governance.checks.service) stores it. The order of work:
    freshness maximum, and (with metrics) row count, null %, distinct counts, min/max/avg and top
    values, all in ONE pass;
 2. the schema found (DESCRIBE / information_schema) against the contract's fields;
-3. the contract's SQL checks and SQL metrics, each re-checked by the parser and run in the
-   sandbox (governance.checks.sandbox). Checks of the simple form `SELECT COUNT(*) FROM t
-   [alias] [WHERE cond]` on the same table are folded into one `COUNT(*) FILTER (WHERE …)`
-   query in the sandbox (same semantics, one scan); if that query fails, each runs alone.
+3. the contract's SQL checks and SQL metrics, each re-checked by the parser. Checks of the
+   simple form `SELECT COUNT(*) FROM own [WHERE cond]` ride in the scan of step 1 as
+   `COUNT(*) FILTER (WHERE cond)` (same semantics, one pass); the rest run in the sandbox
+   (governance.checks.sandbox), where simple counts on one table share one query; if a combined
+   query fails, each check runs alone.
 """
 
 from __future__ import annotations
