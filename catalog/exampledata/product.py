@@ -238,7 +238,7 @@ def user_engagement(gen: Generation) -> list[Problem]:
             GROUP BY ALL
         ), scored AS (
             SELECT *, round(least(active_days, 4) / 4 * 40 + least(events_count, 40) / 40 * 40
-                            + least(len(features_used), 3) / 3 * 20, 2)::DECIMAL(5, 2) AS engagement_score
+                            + least(coalesce(len(features_used), 0), 3) / 3 * 20, 2)::DECIMAL(5, 2) AS engagement_score
             FROM weekly
         )
         SELECT user_id || '|' || strftime(week_start, '%Y-%m-%d') AS engagement_id, user_id, week_start,
