@@ -227,9 +227,7 @@ def time_chart(
             current.append(p)
     if current:
         segments.append(current)
-    chart.line = " ".join(
-        "M" + " L".join(f"{p.x},{p.y}" for p in seg) for seg in segments if len(seg) > 1
-    )
+    chart.line = " ".join("M" + " L".join(f"{p.x},{p.y}" for p in seg) for seg in segments if len(seg) > 1)
 
     # The threshold is a step function: a new contract version may move it.
     steps, previous = [], None

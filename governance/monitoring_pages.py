@@ -208,7 +208,9 @@ def product_monitoring(*, product, sla, checks, now: dt.datetime | None = None) 
     }
 
     freshness_threshold = {
-        r["run_id"]: r["threshold"] for r in results if r["name"] == "freshness" and r["threshold"] is not None
+        r["run_id"]: r["threshold"]
+        for r in results
+        if r["name"] == "freshness" and r["threshold"] is not None
     }
     default_max_age = getattr(sla, "freshness_max_age_hours", None)
     rows, ages = [], []
@@ -301,9 +303,7 @@ def check_history(*, product, name: str, limit: int = CHECK_HISTORY_RUNS) -> Che
         return None
     newest = results[0]
     unit = unit_of(newest.kind)
-    samples = [
-        Sample(_run_time(r.run), r.count, r.threshold, r.passed, _run_label(r.run)) for r in results
-    ]
+    samples = [Sample(_run_time(r.run), r.count, r.threshold, r.passed, _run_label(r.run)) for r in results]
     return CheckHistory(
         name=name,
         kind=newest.kind,
@@ -330,3 +330,103 @@ def declared_check(*, product, name: str):
     if not product.current_version_id:
         return None
     return QualityCheck.objects.filter(version_id=product.current_version_id, name=name).first()
+
+
+# --- Alerts ------------------------------------------------------------------------------------
+
+ALERTS_PER_PAGE = 25
+STATE_FILTERS = ("active", "open", "acknowledged", "resolved", "all")
+
+
+def _alerts_in_state(queryset, state: str):
+    from .models import AlertState
+
+    if state == "active":
+        return queryset.exclude(state=AlertState.RESOLVED)
+    if state in (AlertState.OPEN, AlertState.ACKNOWLEDGED, AlertState.RESOLVED):
+        return queryset.filter(state=state)
+    return queryset
+
+
+def _with_history(queryset):
+    from django.db.models import Prefetch
+
+    from .models import AlertEvent
+
+    return queryset.select_related("product__domain", "acknowledged_by", "resolved_by").prefetch_related(
+        Prefetch("events", queryset=AlertEvent.objects.select_related("actor").order_by("at", "id"))
+    )
+
+
+def alert_state_counts(queryset) -> dict[str, int]:
+    """{"open": n, "acknowledged": n, "resolved": n, "active": n, "all": n} in one query."""
+    from .models import AlertState
+
+    counts = {s: 0 for s in AlertState.values}
+    for row in queryset.order_by().values("state").annotate(n=Count("id")):
+        counts[row["state"]] = row["n"]
+    counts["active"] = counts[AlertState.OPEN] + counts[AlertState.ACKNOWLEDGED]
+    counts["all"] = counts["active"] + counts[AlertState.RESOLVED]
+    return counts
+
+
+def product_alerts(*, product, state: str = "active", limit: int = 100) -> tuple[list, dict]:
+    """The product's alerts in `state` (newest first, each with its events) and the count of
+    each state: three queries."""
+    from .models import Alert
+
+    alerts = Alert.objects.filter(product=product)
+    listed = _with_history(_alerts_in_state(alerts, state)).order_by("-opened_at", "-id")[:limit]
+    return list(listed), alert_state_counts(alerts)
+
+
+def alert_scope(user):
+    """The products whose alerts are the user's: those of their teams; everything for a
+    governance lead. Always within what `for_user` lets them see."""
+    from catalog.models import DataProduct, TeamMembership
+    from catalog.querysets import user_is_governance_lead
+
+    visible = DataProduct.objects.for_user(user)
+    if user_is_governance_lead(user):
+        return visible
+    return visible.filter(owning_team_id__in=TeamMembership.objects.filter(user_id=user.pk).values("team_id"))
+
+
+def user_alerts(*, user, state: str = "active", severity: str = "", page: int = 1):
+    """A page of the alerts on the user's products (newest first, each with its events), and
+    the count of each state: four queries whatever the page size."""
+    from django.core.paginator import Paginator
+
+    from .models import Alert
+
+    alerts = Alert.objects.filter(product__in=alert_scope(user).values("pk"))
+    if severity:
+        alerts = alerts.filter(severity=severity)
+    counts = alert_state_counts(alerts)
+    listed = _with_history(_alerts_in_state(alerts, state)).order_by("-opened_at", "-id")
+    paginator = Paginator(listed, ALERTS_PER_PAGE)
+    # The count is already known: spare the paginator its COUNT(*).
+    paginator.count = counts["active"] if state == "active" else counts.get(state, counts["all"])
+    return paginator.get_page(page), counts
+
+
+def products_user_may_change(*, user, product_ids) -> set[int]:
+    """Which of these products `user` may act on (acknowledge, resolve, run): one query,
+    none for a governance lead."""
+    from catalog.models import DataProduct
+    from catalog.querysets import user_is_governance_lead
+
+    if not product_ids:
+        return set()
+    if user_is_governance_lead(user):
+        return set(product_ids)
+    return set(
+        DataProduct.objects.for_user(user, "change").filter(pk__in=product_ids).values_list("pk", flat=True)
+    )
+
+
+def alert_with_history(*, alert_id: int):
+    """One alert with its product and events (after an action; the caller checked access)."""
+    from .models import Alert
+
+    return _with_history(Alert.objects.filter(pk=alert_id)).get()
