@@ -19,6 +19,7 @@ from catalog.models import FreshnessStatus
 
 from .charts import Chart, Sample, format_number, time_chart
 from .models import CheckResult, MetricValue, QualityRun, QualityRunStatus
+from .monitoring.freshness import age_display
 
 FINISHED = (QualityRunStatus.PASSED, QualityRunStatus.FAILED, QualityRunStatus.ERROR)
 IN_FLIGHT = (QualityRunStatus.QUEUED, QualityRunStatus.RUNNING)
@@ -30,20 +31,6 @@ UNITS = {"constraint": "rows", "completeness": "%", "freshness": "h", "schema": 
 
 def unit_of(kind: str) -> str:
     return UNITS.get(kind, "")
-
-
-def format_age(hours: float | None) -> str:
-    """0.75 -> "45 min", 3.2 -> "3 h 12 min", 50 -> "2 d 2 h"."""
-    if hours is None:
-        return "not measured"
-    minutes = max(0, round(hours * 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    h, m = divmod(minutes, 60)
-    if h < 48:
-        return f"{h} h {m} min" if m else f"{h} h"
-    d, h = divmod(h, 24)
-    return f"{d} d {h} h" if h else f"{d} d"
 
 
 @dataclass
@@ -123,10 +110,10 @@ def recent_finished_runs(*, product, limit: int) -> list[QualityRun]:
 
 
 def run_in_flight(*, product, now: dt.datetime | None = None) -> QualityRun | None:
-    """A queued or running run younger than the task time limit (an older one belongs to a
-    worker that died; its redelivery or the claim's attempt limit will end it)."""
+    """The queued or running run that "Run checks now" would return instead of a new one
+    (governance.monitoring.services.product_run_request: younger than twice the run limit)."""
     now = now or timezone.now()
-    oldest = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    oldest = now - dt.timedelta(seconds=settings.MESH_RUN_TIME_LIMIT_SECONDS * 2)
     return (
         QualityRun.objects.filter(product=product, status__in=IN_FLIGHT, created_at__gte=oldest)
         .order_by("-created_at", "-id")
@@ -247,9 +234,9 @@ def _freshness(*, product, sla, latest, results, now) -> Measured:
     )
     detail = f"newest data {updated_at:%Y-%m-%d %H:%M} UTC"
     if max_age is not None:
-        detail += f"; at most {format_age(max_age)} allowed"
+        detail += f"; at most {age_display(max_age)} allowed"
     badge = FreshnessStatus(status).label.lower() if status != FreshnessStatus.UNKNOWN else ""
-    return Measured(f"{format_age(age)} old", state if state != "none" else "ok", detail, badge)
+    return Measured(f"{age_display(age)} old", state if state != "none" else "ok", detail, badge)
 
 
 def _availability(*, product, sla, now) -> Measured:

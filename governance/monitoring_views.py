@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog.querysets import user_is_governance_lead
 from catalog.visibility import user_may_change_product, visible_product_or_404
 
-from . import monitoring_actions, monitoring_pages
-from .models import AlertSeverity
-from .monitoring_actions import AlertNotFound, AlertStateError, NothingToCheck, quality_run_request_on_demand
+from . import monitoring_pages
+from .models import Alert, AlertSeverity
+from .monitoring import services as monitoring_services
 
 RUN_FINISHED_EVENT = "quality-run-finished"
 
@@ -59,8 +59,8 @@ def run_create(request, domain: str, name: str):
     if not user_may_change_product(request.user, product):
         raise PermissionDenied("Only the product's owners may run its checks.")
     try:
-        run, created = quality_run_request_on_demand(product=product, user=request.user)
-    except NothingToCheck:
+        run, created = monitoring_services.product_run_request(product=product, user=request.user)
+    except ValueError:  # no version at all: nothing to check
         if _is_htmx(request):
             return render(
                 request,
@@ -210,10 +210,10 @@ def _state_filters(path: str, current: str, counts: dict, severity: str = "") ->
 def _alert_action(request, pk: int, action):
     try:
         alert = action(alert_id=pk, user=request.user)
-    except AlertNotFound as exc:
+    except Alert.DoesNotExist as exc:
         raise Http404("Not found.") from exc
-    except AlertStateError as exc:
-        problem = str(exc)
+    except monitoring_services.AlertStateError as exc:
+        problem = str(exc).capitalize() + "."
         alert = None
     else:
         problem = ""
@@ -246,10 +246,10 @@ def _alert_action(request, pk: int, action):
 @login_required
 @require_POST
 def alert_acknowledge(request, pk: int):
-    return _alert_action(request, pk, monitoring_actions.alert_acknowledge)
+    return _alert_action(request, pk, monitoring_services.alert_acknowledge)
 
 
 @login_required
 @require_POST
 def alert_resolve(request, pk: int):
-    return _alert_action(request, pk, monitoring_actions.alert_resolve)
+    return _alert_action(request, pk, monitoring_services.alert_resolve)
