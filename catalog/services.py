@@ -271,6 +271,11 @@ def _submit_locked(
             replaced.status = VersionStatus.DEPRECATED
             replaced.save(update_fields=["status", "updated_at"])
     _refresh_product(product, team=team, source=source, created=created)
+    if not blocked and product.current_version_id == version.pk:
+        from governance.tasks import product_published_task  # monitoring: check the new version
+
+        ids = (product.pk, version.pk)
+        transaction.on_commit(lambda: product_published_task.delay(*ids), robust=True)
     audit_record(
         actor=user,
         action="version.published" if not blocked else "version.drafted",

@@ -86,6 +86,12 @@ class QualityRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    monitored_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When monitoring read the finished run (freshness, volume, health, alerts); "
+        "set in the same transaction, so a redelivered task evaluates a run once.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -154,3 +160,154 @@ class MetricValue(models.Model):
 
     def __str__(self):
         return f"{self.name}{'(' + self.column + ')' if self.column else ''} = {self.value}"
+
+
+# --- Monitoring: alerts raised from a contract's observability.alerts ---------------------------
+
+
+class AlertState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+class AlertSeverity(models.TextChoices):
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    ERROR = "error", "Error"
+    CRITICAL = "critical", "Critical"
+
+
+class Alert(models.Model):
+    """One episode of a contract alert rule holding for a product: opened when the rule's
+    condition first holds, resolved when it clears (by itself) or by an owner. `rule_key`
+    ("<type>:<condition>") identifies the rule across versions of the contract; a partial
+    unique constraint keeps at most one unresolved alert per (product, rule), so concurrent
+    sweeps and redelivered runs cannot open a second one."""
+
+    product = models.ForeignKey("catalog.DataProduct", on_delete=models.CASCADE, related_name="alerts")
+    rule_key = models.CharField(max_length=340)
+    rule_type = models.CharField(max_length=30, help_text="The alert's type: freshness, volume, quality, …")
+    condition = models.CharField(max_length=300, help_text="As written in the contract.")
+    metric = models.CharField(
+        max_length=200, blank=True, help_text="The metric compared, or the event name of an event alert."
+    )
+    severity = models.CharField(max_length=10, choices=AlertSeverity.choices)
+    state = models.CharField(max_length=15, choices=AlertState.choices, default=AlertState.OPEN)
+    message = models.TextField(blank=True, help_text="What was measured when the alert last held.")
+    last_value = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField(null=True, blank=True)
+    run = models.ForeignKey(
+        QualityRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The newest run that measured the condition; empty for the freshness sweep.",
+    )
+    opened_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(help_text="The last time the condition was seen holding.")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the alert resolved by itself.",
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "rule_key"],
+                condition=~models.Q(state="resolved"),
+                name="one_unresolved_alert_per_rule",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["product", "state", "-opened_at"], name="alert_product_state"),
+            models.Index(fields=["state", "-opened_at"], name="alert_state_opened"),
+        ]
+
+    def __str__(self):
+        return f"{self.severity} alert {self.rule_key} on product {self.product_id} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state != AlertState.RESOLVED
+
+
+class AlertEventKind(models.TextChoices):
+    OPENED = "opened", "Opened"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+class AlertEvent(models.Model):
+    """Every change of an alert's state is a row (healthchecks' Flip); notifying is a separate
+    step that reads these rows."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=15, choices=AlertEventKind.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the monitoring itself changed the state.",
+    )
+    value = models.FloatField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["alert", "at", "id"]
+        indexes = [models.Index(fields=["alert", "at"], name="alert_event_alert_at")]
+
+    def __str__(self):
+        return f"alert {self.alert_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class AlertNotification(models.Model):
+    """One delivery of an alert event on one channel; the delivery task retries it with backoff
+    and records each attempt here, never blocking the run that raised the alert."""
+
+    event = models.ForeignKey(AlertEvent, on_delete=models.CASCADE, related_name="notifications")
+    channel = models.CharField(max_length=10, choices=NotificationChannel.choices)
+    target = models.TextField(help_text="The webhook URL, or the comma-separated recipients.")
+    status = models.CharField(
+        max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "channel"], name="one_notification_per_event_channel")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="alert_notification_status")]
+
+    def __str__(self):
+        return f"{self.channel} notification of alert event {self.event_id} ({self.status})"

@@ -20,4 +20,14 @@ app.conf.beat_schedule = {
         "task": "access.tasks.access_grants_expire_task",
         "schedule": float(os.environ.get("MESH_GRANT_EXPIRY_SECONDS", "300")),
     },
+    # Claims the products whose next_check_at is due and enqueues one quality run each.
+    "monitoring-sweep": {
+        "task": "governance.tasks.monitoring_sweep_task",
+        "schedule": float(os.environ.get("MESH_MONITOR_SWEEP_SECONDS", "60")),
+    },
+    # Re-reads freshness (and freshness alerts) of the products past freshness_deadline_at.
+    "freshness-sweep": {
+        "task": "governance.tasks.freshness_sweep_task",
+        "schedule": float(os.environ.get("MESH_FRESHNESS_SWEEP_SECONDS", "60")),
+    },
 }

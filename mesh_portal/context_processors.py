@@ -19,6 +19,9 @@ def _nav_items(request) -> list[dict]:
     ]
     if user_is_governance_lead(user) or TeamMembership.objects.filter(user=user).exists():
         items.append({"url": reverse("product-create"), "label": "Publish", "name": "product-create"})
+        items.append(
+            {"url": reverse("governance:monitoring-alerts"), "label": "Alerts", "name": "monitoring-alerts"}
+        )
     from access.selectors import inbox_count
 
     count = inbox_count(user)

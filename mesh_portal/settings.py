@@ -261,6 +261,21 @@ MESH_PREVIEW_TIMEOUT_SECONDS = int(os.environ.get("MESH_PREVIEW_TIMEOUT_SECONDS"
 # Password of the per-product PostgreSQL reader roles the quality checks log in as (empty: trust auth).
 MESH_QC_READER_PASSWORD = os.environ.get("MESH_QC_READER_PASSWORD", "")
 MESH_PUBLIC_URL = os.environ.get("MESH_PUBLIC_URL", "http://127.0.0.1:8000")
+# Monitoring (docs/monitoring.md): when checks run, freshness, alert notifications.
+MESH_CHECK_INTERVAL_MINUTES = int(os.environ.get("MESH_CHECK_INTERVAL_MINUTES", "60"))  # no update_schedule
+MESH_CHECK_DELAY_MINUTES = int(os.environ.get("MESH_CHECK_DELAY_MINUTES", "10"))  # after an expected update
+MESH_CHECK_MIN_INTERVAL_MINUTES = int(os.environ.get("MESH_CHECK_MIN_INTERVAL_MINUTES", "15"))
+MESH_FRESHNESS_GRACE_MINUTES = int(os.environ.get("MESH_FRESHNESS_GRACE_MINUTES", "30"))
+MESH_MONITOR_SWEEP_SECONDS = float(os.environ.get("MESH_MONITOR_SWEEP_SECONDS", "60"))
+MESH_FRESHNESS_SWEEP_SECONDS = float(os.environ.get("MESH_FRESHNESS_SWEEP_SECONDS", "60"))
+MESH_MONITOR_SWEEP_BATCH = int(os.environ.get("MESH_MONITOR_SWEEP_BATCH", "1000"))  # products per transaction
+MESH_MONITOR_SWEEP_MAX = int(os.environ.get("MESH_MONITOR_SWEEP_MAX", "50000"))  # runs one sweep creates
+MESH_RUN_TIME_LIMIT_SECONDS = int(os.environ.get("MESH_RUN_TIME_LIMIT_SECONDS", "600"))  # hard, per run task
+MESH_RUN_QUEUED_MAX_HOURS = int(os.environ.get("MESH_RUN_QUEUED_MAX_HOURS", "24"))
+MESH_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("MESH_WEBHOOK_TIMEOUT_SECONDS", "10"))
+MESH_NOTIFY_MAX_RETRIES = int(os.environ.get("MESH_NOTIFY_MAX_RETRIES", "8"))
+MESH_NOTIFY_RETRY_BASE_SECONDS = int(os.environ.get("MESH_NOTIFY_RETRY_BASE_SECONDS", "30"))
+MESH_ALERT_EMAILS = env_bool("MESH_ALERT_EMAILS", True)
 
 LOGGING = {
     "version": 1,

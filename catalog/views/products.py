@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 
 from access.selectors import product_access_context
+from catalog.visibility import user_may_change_product
 from mesh_portal.lib.markdown import markdown_to_html
 
 from .. import selectors
@@ -124,19 +125,39 @@ def _schema(page: _Page) -> dict:
 
 
 def _sla(page: _Page) -> dict:
+    """Each promise of the contract beside what the monitoring measured (governance)."""
+    from governance.monitoring_pages import product_monitoring
+    from governance.monitoring_views import run_panel_context
+
     sla, checks = selectors.version_service_levels(version=page.shown)
+    monitoring = product_monitoring(product=page.product, sla=sla, checks=checks)
     targets = []
     if sla is not None:
         if sla.availability is not None:
-            targets.append(("Availability", f"{sla.availability:g}%"))
+            targets.append(("Availability", f"{sla.availability:g}%", monitoring.targets["availability"]))
         if sla.freshness_max_age_hours is not None:
             detail = f"at most {sla.freshness_max_age_hours:g} h old"
             if sla.update_schedule:
                 detail += f" (updated on schedule {sla.update_schedule})"
-            targets.append(("Freshness", detail))
+            targets.append(("Freshness", detail, monitoring.targets["freshness"]))
         if sla.completeness_min is not None:
-            targets.append(("Completeness", f"at least {sla.completeness_min:g}%"))
-    return {"sla": sla, "targets": targets, "checks": checks}
+            targets.append(
+                ("Completeness", f"at least {sla.completeness_min:g}%", monitoring.targets["completeness"])
+            )
+    can_run = user_may_change_product(page.request.user, page.product)
+    return {
+        "sla": sla,
+        "targets": targets,
+        "checks": checks,
+        "monitoring": monitoring,
+        "run_panel": run_panel_context(
+            product=page.product,
+            in_flight=monitoring.in_flight,
+            latest_run=monitoring.latest_run,
+            can_run=can_run,
+        ),
+        "sla_url": page.tab_url("sla"),
+    }
 
 
 def _changelog(page: _Page) -> dict:

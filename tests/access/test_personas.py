@@ -106,6 +106,52 @@ def _policy(world, persona):
     return Policy.objects.order_by("pk").first().pk
 
 
+def _finished_run(product_name: str):
+    """A finished run of the product with one check result (for the run and history pages)."""
+
+    def prepare(world, persona):
+        from django.utils import timezone
+
+        from governance.models import CheckResult, QualityRun
+
+        product = world["products"][product_name]
+        run = QualityRun.objects.create(
+            product=product, version=product.current_version, status="passed", finished_at=timezone.now()
+        )
+        CheckResult.objects.create(
+            run=run,
+            name="no_negative_amounts",
+            kind="sql",
+            passed=True,
+            count=0,
+            threshold=0,
+            severity="critical",
+        )
+        return run.pk
+
+    return prepare
+
+
+def _open_alert(product_name: str):
+    def prepare(world, persona):
+        from django.utils import timezone
+
+        from governance.models import Alert
+
+        now = timezone.now()
+        return Alert.objects.create(
+            product=world["products"][product_name],
+            rule_key=f"quality:quality_check_failed:{next(_SEQ)}",
+            rule_type="quality",
+            condition="quality_check_failed",
+            severity="critical",
+            opened_at=now,
+            last_seen_at=now,
+        ).pk
+
+    return prepare
+
+
 _SEQ = itertools.count()
 HTML_PRODUCT_OK = S(302, 200, 200, 404, 200, 200)  # sales/secret: analysts see it, marketing does not
 HTML_HIDDEN = S(302, 404, 404, 404, 200, 200)
@@ -161,6 +207,65 @@ EXPECTED: dict[str, list[Case]] = {
     "policies": [Case("GET", "/governance/policies/", ALL_OK)],
     "policy-edit": [
         Case("GET", "/governance/policies/{pk}/edit/", S(302, 403, 403, 403, 403, 200), prepare=_policy)
+    ],
+    # --- monitoring pages
+    "monitoring-run-create": [
+        Case("POST", "/governance" + SECRET + "runs/", S(302, 403, 403, 404, 302, 302)),
+        Case("POST", "/governance" + VAULT + "runs/", S(302, 404, 404, 404, 302, 302)),
+    ],
+    "monitoring-run-status": [
+        Case("GET", "/governance" + SECRET + "runs/{pk}/", HTML_PRODUCT_OK, prepare=_finished_run("secret")),
+        Case("GET", "/governance" + VAULT + "runs/{pk}/", HTML_HIDDEN, prepare=_finished_run(HIDDEN)),
+    ],
+    "monitoring-check-history": [
+        Case(
+            "GET",
+            "/governance" + SECRET + "checks/no_negative_amounts/",
+            HTML_PRODUCT_OK,
+            prepare=_finished_run("secret"),
+        ),
+        Case(
+            "GET",
+            "/governance" + VAULT + "checks/no_negative_amounts/",
+            HTML_HIDDEN,
+            prepare=_finished_run(HIDDEN),
+        ),
+    ],
+    "monitoring-product-alerts": [
+        Case("GET", "/governance" + SECRET + "alerts/", HTML_PRODUCT_OK, prepare=_open_alert("secret")),
+        Case("GET", "/governance" + VAULT + "alerts/?state=all", HTML_HIDDEN, prepare=_open_alert(HIDDEN)),
+    ],
+    "monitoring-alerts": [
+        Case("GET", "/governance/alerts/", ALL_OK, prepare=_open_alert(HIDDEN)),
+        Case("GET", "/governance/alerts/?state=all&severity=critical", ALL_OK, prepare=_open_alert("secret")),
+    ],
+    "monitoring-alert-acknowledge": [
+        Case(
+            "POST",
+            "/governance/alerts/{pk}/acknowledge/",
+            S(302, 403, 403, 404, 302, 302),
+            prepare=_open_alert("secret"),
+        ),
+        Case(
+            "POST",
+            "/governance/alerts/{pk}/acknowledge/",
+            S(302, 404, 404, 404, 302, 302),
+            prepare=_open_alert(HIDDEN),
+        ),
+    ],
+    "monitoring-alert-resolve": [
+        Case(
+            "POST",
+            "/governance/alerts/{pk}/resolve/",
+            S(302, 403, 403, 404, 302, 302),
+            prepare=_open_alert("secret"),
+        ),
+        Case(
+            "POST",
+            "/governance/alerts/{pk}/resolve/",
+            S(302, 404, 404, 404, 302, 302),
+            prepare=_open_alert(HIDDEN),
+        ),
     ],
     # --- catalog API
     "api-domains": [Case("GET", "/api/v1/domains/", API_ALL_OK)],
