@@ -1,0 +1,68 @@
+"""The score trend as an SVG drawn on the server: the CSP forbids inline scripts (and inline
+styles), so the chart is plain markup with presentation attributes and CSS classes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT = 640, 220
+LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 36
+
+
+def trend_svg(points: list[tuple[dt.date, float]], *, title: str = "Organization score") -> SafeString:
+    """A line of scores (0-100) over report dates, oldest first; every point has a tooltip."""
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(i: int) -> float:
+        return LEFT + (plot_w * i / (len(points) - 1) if len(points) > 1 else plot_w / 2)
+
+    def y(score: float) -> float:
+        return TOP + plot_h * (1 - max(0.0, min(100.0, score)) / 100)
+
+    grid = format_html_join(
+        "",
+        '<line class="chart__grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+        '<text class="chart__label" x="{}" y="{}" text-anchor="end">{}</text>',
+        ((LEFT, WIDTH - RIGHT, y(v), y(v), LEFT - 6, y(v) + 4, v) for v in (0, 25, 50, 75, 100)),
+    )
+    if not points:
+        body = format_html(
+            '<text class="chart__label" x="{}" y="{}" text-anchor="middle">No report yet</text>',
+            WIDTH / 2,
+            HEIGHT / 2,
+        )
+    else:
+        coords = " ".join(f"{x(i):.1f},{y(s):.1f}" for i, (_, s) in enumerate(points))
+        dots = format_html_join(
+            "",
+            '<circle class="chart__dot" cx="{:.1f}" cy="{:.1f}" r="3.5"><title>{}: {}</title></circle>',
+            ((x(i), y(s), d.isoformat(), f"{s:g}") for i, (d, s) in enumerate(points)),
+        )
+        first, last = points[0][0], points[-1][0]
+        dates = format_html(
+            '<text class="chart__label" x="{}" y="{}" text-anchor="start">{}</text>'
+            '<text class="chart__label" x="{}" y="{}" text-anchor="end">{}</text>',
+            LEFT,
+            HEIGHT - 10,
+            first.isoformat(),
+            WIDTH - RIGHT,
+            HEIGHT - 10,
+            last.isoformat(),
+        )
+        body = format_html('<polyline class="chart__line" fill="none" points="{}"/>{}{}', coords, dots, dates)
+    latest = f"latest {points[-1][1]:g} on {points[-1][0].isoformat()}" if points else "no report yet"
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="trend-title trend-desc" '
+        'xmlns="http://www.w3.org/2000/svg"><title id="trend-title">{}</title>'
+        '<desc id="trend-desc">{} reports, {}</desc>{}{}</svg>',
+        WIDTH,
+        HEIGHT,
+        title,
+        len(points),
+        latest,
+        grid,
+        mark_safe(body),  # noqa: S308 - built with format_html above
+    )
