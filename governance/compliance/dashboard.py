@@ -49,15 +49,16 @@ class Table:
         self.rows.append(values)
         self.links.append(links or [None] * len(values))
 
+    @property
+    def headers(self) -> list[str]:
+        return [c.replace("_", " ") for c in self.columns]
+
     def cells(self):
         """(value, link) pairs per row, for templates."""
         return [list(zip(row, links, strict=True)) for row, links in zip(self.rows, self.links, strict=True)]
 
     def as_records(self) -> list[dict]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
-
-    def export_url(self, fmt: str) -> str:
-        return reverse("governance:compliance-export", args=[self.key, fmt])
 
 
 def dashboard(*, now: dt.datetime | None = None, tables: tuple[str, ...] = TABLES) -> dict:
@@ -87,6 +88,7 @@ def organization_figures(report: ComplianceReport) -> dict:
         "score": report.score,
         "products": report.product_count,
         "compliant": report.compliant_count,
+        "noncompliant": report.product_count - report.compliant_count,
         "open": report.open_count,
         "by_severity": {s: report.by_severity.get(s, 0) for s in SEVERITIES},
         "waived": report.waived_count,

@@ -177,3 +177,16 @@ def report_products(report: ComplianceReport, *, with_violations: bool = False, 
             if with_violations:
                 item["violations"] = violations.get(r.pk, [])
             yield item
+
+
+def product_compliance_context(*, product: DataProduct, sees_details: bool) -> dict:
+    """What the product page's compliance panel shows, computed only if the panel renders
+    (htmx tab swaps do not). Everyone who sees the product sees its score; owners and
+    governance leads (`sees_details`) also see the violations."""
+    from django.utils.functional import SimpleLazyObject
+
+    return {
+        "compliance": SimpleLazyObject(lambda: product_compliance_now(product=product)),
+        "compliance_history": SimpleLazyObject(lambda: product_score_history(product=product, limit=7)),
+        "compliance_details": sees_details,
+    }

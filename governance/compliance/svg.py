@@ -26,7 +26,7 @@ def trend_svg(points: list[tuple[dt.date, float]], *, title: str = "Organization
         "",
         '<line class="chart__grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
         '<text class="chart__label" x="{}" y="{}" text-anchor="end">{}</text>',
-        ((LEFT, WIDTH - RIGHT, y(v), y(v), LEFT - 6, y(v) + 4, v) for v in (0, 25, 50, 75, 100)),
+        ((LEFT, WIDTH - RIGHT, f"{y(v):.1f}", f"{y(v):.1f}", LEFT - 6, f"{y(v) + 4:.1f}", v) for v in (0, 25, 50, 75, 100)),
     )
     if not points:
         body = format_html(
@@ -38,8 +38,8 @@ def trend_svg(points: list[tuple[dt.date, float]], *, title: str = "Organization
         coords = " ".join(f"{x(i):.1f},{y(s):.1f}" for i, (_, s) in enumerate(points))
         dots = format_html_join(
             "",
-            '<circle class="chart__dot" cx="{:.1f}" cy="{:.1f}" r="3.5"><title>{}: {}</title></circle>',
-            ((x(i), y(s), d.isoformat(), f"{s:g}") for i, (d, s) in enumerate(points)),
+            '<circle class="chart__dot" cx="{}" cy="{}" r="3.5"><title>{}: {}</title></circle>',
+            ((f"{x(i):.1f}", f"{y(s):.1f}", d.isoformat(), f"{s:g}") for i, (d, s) in enumerate(points)),
         )
         first, last = points[0][0], points[-1][0]
         dates = format_html(
