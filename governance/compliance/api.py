@@ -91,6 +91,7 @@ WAIVER_EXAMPLE = {
     "end_reason": "",
 }
 
+
 class ReportSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     as_of = serializers.DateField()

@@ -26,7 +26,10 @@ def trend_svg(points: list[tuple[dt.date, float]], *, title: str = "Organization
         "",
         '<line class="chart__grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
         '<text class="chart__label" x="{}" y="{}" text-anchor="end">{}</text>',
-        ((LEFT, WIDTH - RIGHT, f"{y(v):.1f}", f"{y(v):.1f}", LEFT - 6, f"{y(v) + 4:.1f}", v) for v in (0, 25, 50, 75, 100)),
+        (
+            (LEFT, WIDTH - RIGHT, f"{y(v):.1f}", f"{y(v):.1f}", LEFT - 6, f"{y(v) + 4:.1f}", v)
+            for v in (0, 25, 50, 75, 100)
+        ),
     )
     if not points:
         body = format_html(
