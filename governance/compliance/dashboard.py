@@ -148,12 +148,14 @@ def heatmap_table(report) -> Table:
 
 def worst_table(report) -> Table:
     table = Table(
-        "worst", "Worst products", ["product", "version", "score", "critical", "error", "warning", "waived"]
+        "worst",
+        "Worst products (below 100)",
+        ["product", "version", "score", "critical", "error", "warning", "waived"],
     )
     if report is None:
         return table
     rows = (
-        ProductCompliance.objects.filter(report=report)
+        ProductCompliance.objects.filter(report=report, score__lt=100)
         .select_related("product__domain")
         .order_by("score", "product__domain__name", "product__name")[:WORST_LIMIT]
     )

@@ -15,21 +15,22 @@ LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 36
 def trend_svg(points: list[tuple[dt.date, float]], *, title: str = "Organization score") -> SafeString:
     """A line of scores (0-100) over report dates, oldest first; every point has a tooltip."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    # The axis starts at the lowest score rounded down to ten (below a 5-point margin), so a
+    # move from 96 to 91 is visible instead of a flat line at the top of 0-100.
+    low = max(0, int((min((s for _, s in points), default=0) - 5) // 10 * 10))
+    ticks = sorted({low, low + (100 - low) // 2, 100})
 
     def x(i: int) -> float:
         return LEFT + (plot_w * i / (len(points) - 1) if len(points) > 1 else plot_w / 2)
 
     def y(score: float) -> float:
-        return TOP + plot_h * (1 - max(0.0, min(100.0, score)) / 100)
+        return TOP + plot_h * (1 - (max(low, min(100.0, score)) - low) / (100 - low))
 
     grid = format_html_join(
         "",
         '<line class="chart__grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
         '<text class="chart__label" x="{}" y="{}" text-anchor="end">{}</text>',
-        (
-            (LEFT, WIDTH - RIGHT, f"{y(v):.1f}", f"{y(v):.1f}", LEFT - 6, f"{y(v) + 4:.1f}", v)
-            for v in (0, 25, 50, 75, 100)
-        ),
+        ((LEFT, WIDTH - RIGHT, f"{y(v):.1f}", f"{y(v):.1f}", LEFT - 6, f"{y(v) + 4:.1f}", v) for v in ticks),
     )
     if not points:
         body = format_html(
