@@ -1,1 +1,3 @@
-urlpatterns = []
+from .compliance.api_urls import urlpatterns as compliance_api
+
+urlpatterns = [*compliance_api]

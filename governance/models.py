@@ -311,3 +311,199 @@ class AlertNotification(models.Model):
 
     def __str__(self):
         return f"{self.channel} notification of alert event {self.event_id} ({self.status})"
+
+
+# --- Compliance: reports, their history, waivers (governance.compliance) ---------------------------
+
+
+class ComplianceTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "Daily schedule"
+    MANUAL = "manual", "On demand"
+    COMMAND = "command", "Command line"
+
+
+class ComplianceReport(models.Model):
+    """One evaluation of every product, with the organization's summary. Reports are never
+    edited after they finish: the history of scores is the list of finished reports."""
+
+    as_of = models.DateField(help_text="The day the waivers and rules were evaluated for.")
+    trigger = models.CharField(max_length=10, choices=ComplianceTrigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    policy_set_version = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    product_count = models.PositiveIntegerField(default=0)
+    compliant_count = models.PositiveIntegerField(
+        default=0, help_text="Products with no open error or critical."
+    )
+    score = models.FloatField(
+        null=True, blank=True, help_text="Mean product score, 0-100 (docs/compliance.md)."
+    )
+    by_severity = models.JSONField(default=dict, blank=True, help_text="Open violations per severity.")
+    by_policy = models.JSONField(
+        default=dict, blank=True, help_text="Open violations (warning and worse) per policy."
+    )
+    waived_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["-finished_at"], name="compliance_report_finished")]
+
+    def __str__(self):
+        return f"compliance report {self.pk} of {self.as_of}"
+
+    @property
+    def open_count(self) -> int:
+        """Open violations that count: warnings and worse (info findings are notes)."""
+        return sum(n for severity, n in self.by_severity.items() if severity != "info")
+
+
+class ComplianceDomainSummary(models.Model):
+    report = models.ForeignKey(ComplianceReport, on_delete=models.CASCADE, related_name="domains")
+    domain = models.ForeignKey("catalog.Domain", on_delete=models.CASCADE, related_name="+")
+    product_count = models.PositiveIntegerField(default=0)
+    compliant_count = models.PositiveIntegerField(default=0)
+    score = models.FloatField(null=True, blank=True)
+    by_severity = models.JSONField(default=dict, blank=True)
+    by_policy = models.JSONField(default=dict, blank=True)
+    waived_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["report", "domain"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "domain"], name="unique_domain_summary_per_report")
+        ]
+
+    def __str__(self):
+        return f"{self.domain_id} in report {self.report_id}"
+
+
+class ProductCompliance(models.Model):
+    """One product in one report: the version evaluated, its score and its counts (the
+    violations themselves are ComplianceViolation rows, so drill-downs filter on indexes)."""
+
+    report = models.ForeignKey(ComplianceReport, on_delete=models.CASCADE, related_name="products")
+    product = models.ForeignKey("catalog.DataProduct", on_delete=models.CASCADE, related_name="compliance")
+    domain = models.ForeignKey("catalog.Domain", on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(
+        "catalog.ProductVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    version_label = models.CharField(max_length=64, blank=True)
+    version_status = models.CharField(max_length=20, blank=True)
+    score = models.FloatField()
+    compliant = models.BooleanField()
+    critical_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    info_count = models.PositiveIntegerField(default=0)
+    waived_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["report", "score", "product"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "product"], name="unique_product_per_report")
+        ]
+        indexes = [
+            models.Index(fields=["report", "score"], name="pcompliance_report_score"),
+            models.Index(fields=["report", "domain", "score"], name="pcompliance_report_domain"),
+            models.Index(fields=["product", "-report"], name="pcompliance_product_history"),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id} in report {self.report_id}: {self.score:g}"
+
+
+class ComplianceViolation(models.Model):
+    report = models.ForeignKey(ComplianceReport, on_delete=models.CASCADE, related_name="violations")
+    product_report = models.ForeignKey(ProductCompliance, on_delete=models.CASCADE, related_name="violations")
+    product = models.ForeignKey("catalog.DataProduct", on_delete=models.CASCADE, related_name="+")
+    domain = models.ForeignKey("catalog.Domain", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+    policy = models.CharField(max_length=100)
+    severity = models.CharField(max_length=10)
+    field = models.CharField(max_length=300, blank=True)
+    message = models.TextField()
+    fix = models.TextField(blank=True)
+    measured = models.BooleanField(default=False, help_text="Found in the latest quality run's results.")
+    waiver = models.ForeignKey(
+        "Waiver",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The waiver that covered it when the report ran.",
+    )
+
+    class Meta:
+        ordering = ["product_report", "position"]
+        indexes = [
+            models.Index(fields=["report", "domain", "policy"], name="cviolation_report_domain"),
+            models.Index(fields=["report", "policy", "severity"], name="cviolation_report_policy"),
+        ]
+
+    def __str__(self):
+        return f"{self.severity} {self.policy}: {self.message[:60]}"
+
+    @property
+    def waived(self) -> bool:
+        return self.waiver_id is not None
+
+
+class WaiverEnd(models.TextChoices):
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+class Waiver(models.Model):
+    """A governance lead's time-limited exception: one policy, one product, until `expires_on`
+    (inclusive, in TIME_ZONE). Reads judge a waiver by its date, never by `ended_at`: the daily
+    sweep only records the end (and audits it), so a waiver never hides a violation a day longer."""
+
+    product = models.ForeignKey("catalog.DataProduct", on_delete=models.CASCADE, related_name="waivers")
+    policy = models.CharField(max_length=100)
+    reason = models.TextField()
+    expires_on = models.DateField(help_text="The last day the waiver applies.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=10, choices=WaiverEnd.choices, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["expires_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "policy"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_live_waiver",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | ~models.Q(end_reason=""),
+                name="ended_waiver_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_on"], condition=models.Q(ended_at__isnull=True), name="waiver_live_expiry"
+            ),
+        ]
+
+    def __str__(self):
+        return f"waiver #{self.pk}: {self.policy} on product {self.product_id} until {self.expires_on}"
+
+    def applies_on(self, day) -> bool:
+        return self.ended_at is None and self.expires_on >= day
+
+    def snapshot(self) -> dict:
+        return {
+            "policy": self.policy,
+            "expires_on": self.expires_on.isoformat(),
+            "reason": self.reason,
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "end_reason": self.end_reason,
+        }

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import monitoring_views, views
+from .compliance.urls import urlpatterns as compliance_urlpatterns
 
 PRODUCT = "products/<slug:domain>/<slug:name>/"
 
@@ -20,4 +21,5 @@ urlpatterns = [
         name="monitoring-alert-acknowledge",
     ),
     path("alerts/<int:pk>/resolve/", monitoring_views.alert_resolve, name="monitoring-alert-resolve"),
+    *compliance_urlpatterns,
 ]

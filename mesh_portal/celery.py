@@ -1,13 +1,14 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesh_portal.settings")
 
 app = Celery("mesh_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.conf.imports = ("mesh_portal.tasks",)
+app.conf.imports = ("mesh_portal.tasks", "governance.compliance.tasks")
 
 # Static sweeps only: per-product timing lives in indexed columns that the sweeps read.
 app.conf.beat_schedule = {
@@ -29,5 +30,15 @@ app.conf.beat_schedule = {
     "freshness-sweep": {
         "task": "governance.tasks.freshness_sweep_task",
         "schedule": float(os.environ.get("MESH_FRESHNESS_SWEEP_SECONDS", "60")),
+    },
+    # Daily, in TIME_ZONE: waivers first (expiries recorded, reminders sent), then the report.
+    "compliance-waivers-sweep": {
+        "task": "governance.compliance.tasks.waivers_sweep_task",
+        "schedule": crontab(minute=5, hour=0),
+    },
+    "compliance-report-daily": {
+        "task": "governance.compliance.tasks.compliance_report_task",
+        "schedule": crontab(minute=15, hour=0),
+        "args": ("schedule",),
     },
 }

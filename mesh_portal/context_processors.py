@@ -17,6 +17,8 @@ def _nav_items(request) -> list[dict]:
         {"url": reverse("domain-list"), "label": "Domains", "name": "domain-list"},
         {"url": reverse("governance:policies"), "label": "Policies", "name": "policies"},
     ]
+    if user_is_governance_lead(user):
+        items.append({"url": reverse("governance:compliance"), "label": "Compliance", "name": "compliance"})
     if user_is_governance_lead(user) or TeamMembership.objects.filter(user=user).exists():
         items.append({"url": reverse("product-create"), "label": "Publish", "name": "product-create"})
         items.append(

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from access.selectors import product_access_context
 from catalog.visibility import user_may_change_product
+from governance.compliance.selectors import product_compliance_context
 from mesh_portal.lib.markdown import markdown_to_html
 
 from .. import selectors
@@ -80,6 +81,7 @@ def product_page(request, domain: str, name: str, tab: str = "readme"):
     }
     context.update(TAB_CONTEXT[tab](page))
     context["access"] = product_access_context(user=request.user, product=page.product)
+    context.update(product_compliance_context(product=page.product, sees_details=page.sees_drafts))
     return render_page(
         request,
         "catalog/product/page.html",

@@ -152,6 +152,37 @@ def _open_alert(product_name: str):
     return prepare
 
 
+def _compliance_report(world, persona):
+    from governance.compliance.services import compliance_report_run
+
+    return compliance_report_run().pk
+
+
+def _fresh_waiver(product_name: str):
+    """A live waiver on the product (any earlier live one revoked first)."""
+
+    def prepare(world, persona):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from governance.compliance.services import waiver_create, waiver_revoke
+        from governance.models import Waiver
+
+        product = world["products"][product_name]
+        for live in Waiver.objects.filter(product=product, ended_at__isnull=True):
+            waiver_revoke(waiver_id=live.pk, revoked_by=world["lead"])
+        return waiver_create(
+            product=product,
+            policy="schema_validation",
+            reason="Migration planned",
+            expires_on=timezone.localdate() + dt.timedelta(days=30),
+            created_by=world["lead"],
+        ).pk
+
+    return prepare
+
+
 _SEQ = itertools.count()
 HTML_PRODUCT_OK = S(302, 200, 200, 404, 200, 200)  # sales/secret: analysts see it, marketing does not
 HTML_HIDDEN = S(302, 404, 404, 404, 200, 200)
@@ -168,6 +199,22 @@ DECIDE_GOV_STAGE = S(302, 404, 404, 404, 403, 302)
 API_DECIDE_OWNER_STAGE = S(401, 404, 404, 404, 200, 403)
 API_DECIDE_GOV_STAGE = S(401, 404, 404, 404, 403, 200)
 REJECT = {"comment": "Not for this purpose."}
+LEADS_ONLY = S(302, 403, 403, 403, 403, 200)
+API_LEADS_ONLY = S(401, 403, 403, 403, 403, 200)
+
+
+def _waiver_body(product: str) -> dict:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return {
+        "product": product,
+        "policy": "quality_gates",
+        "reason": "Checks land next sprint",
+        "expires_on": (timezone.localdate() + dt.timedelta(days=10)).isoformat(),
+    }
+
 
 EXPECTED: dict[str, list[Case]] = {
     # --- accounts
@@ -265,6 +312,66 @@ EXPECTED: dict[str, list[Case]] = {
             "/governance/alerts/{pk}/resolve/",
             S(302, 404, 404, 404, 302, 302),
             prepare=_open_alert(HIDDEN),
+        ),
+    ],
+    # --- compliance pages (governance leads)
+    "compliance": [Case("GET", "/governance/compliance/", LEADS_ONLY, prepare=_compliance_report)],
+    "compliance-products": [
+        Case("GET", "/governance/compliance/products/?domain=sales", LEADS_ONLY, prepare=_compliance_report),
+        Case("GET", "/governance/compliance/products/?policy=schema_validation", LEADS_ONLY),
+    ],
+    "compliance-export": [
+        Case("GET", "/governance/compliance/export/worst.csv", LEADS_ONLY, prepare=_compliance_report),
+        Case("GET", "/governance/compliance/export/products.json?domain=sales", LEADS_ONLY),
+    ],
+    "compliance-run": [Case("POST", "/governance/compliance/run/", S(302, 403, 403, 403, 403, 302))],
+    "compliance-waivers": [
+        Case("GET", "/governance/compliance/waivers/", LEADS_ONLY, prepare=_fresh_waiver(HIDDEN))
+    ],
+    "compliance-waiver-revoke": [
+        Case(
+            "POST",
+            "/governance/compliance/waivers/{pk}/revoke/",
+            S(302, 403, 403, 403, 403, 302),
+            prepare=_fresh_waiver(HIDDEN),
+        )
+    ],
+    # --- compliance API
+    "api-compliance-reports": [
+        Case("GET", "/api/v1/compliance/reports/", API_LEADS_ONLY, prepare=_compliance_report),
+        Case("POST", "/api/v1/compliance/reports/", S(401, 403, 403, 403, 403, 202)),
+    ],
+    "api-compliance-report": [
+        Case("GET", "/api/v1/compliance/reports/latest/", API_LEADS_ONLY, prepare=_compliance_report),
+        Case("GET", "/api/v1/compliance/reports/{pk}/", API_LEADS_ONLY, prepare=_compliance_report),
+    ],
+    "api-compliance-report-products": [
+        Case(
+            "GET",
+            "/api/v1/compliance/reports/latest/products/?domain=sales",
+            API_LEADS_ONLY,
+            prepare=_compliance_report,
+        )
+    ],
+    "api-compliance-dashboard": [
+        Case("GET", "/api/v1/compliance/dashboard/", API_LEADS_ONLY, prepare=_compliance_report)
+    ],
+    "api-product-compliance": [
+        Case("GET", API_SECRET + "compliance/", API_PRODUCT_OK),
+        Case("GET", API_VAULT + "compliance/", API_HIDDEN),
+    ],
+    "api-waivers": [
+        Case("GET", "/api/v1/waivers/", API_ALL_OK, prepare=_fresh_waiver(HIDDEN)),
+        Case("POST", "/api/v1/waivers/", S(401, 403, 403, 404, 403, 201), data=_waiver_body("sales/secret")),
+        Case(
+            "POST", "/api/v1/waivers/", S(401, 404, 404, 404, 403, 201), data=_waiver_body(f"sales/{HIDDEN}")
+        ),
+    ],
+    "api-waiver": [
+        Case("GET", "/api/v1/waivers/{pk}/", API_PRODUCT_OK, prepare=_fresh_waiver("secret")),
+        Case("GET", "/api/v1/waivers/{pk}/", API_HIDDEN, prepare=_fresh_waiver(HIDDEN)),
+        Case(
+            "DELETE", "/api/v1/waivers/{pk}/", S(401, 404, 404, 404, 403, 204), prepare=_fresh_waiver(HIDDEN)
         ),
     ],
     # --- catalog API
