@@ -380,7 +380,7 @@ class OdcsReader:
         if description:
             t.put(fld, "description", description, src + ("description",), here)
         mesh = {
-            k[len(MESH) :]: v
+            k.removeprefix(MESH): v
             for k, v in custom_properties(prop.get("customProperties"), src + ("customProperties",)).items()
             if k.startswith(MESH) or k == "pii"
         }
