@@ -255,7 +255,9 @@ def test_a_file_with_several_products_is_stored_whole_or_not_at_all(tmp_path):
     path = ODCS / "all" / "full-example.odcs.yaml"
     run("import_contracts", str(path))
     assert DataProduct.objects.count() == 2
-    # Given the receivers table's version 1.1.0 is published (it cannot change any more) ...
+    # Given the first table's version is a draft (it may be replaced) and the second table's
+    # version is published (it cannot change any more) ...
+    ProductVersion.objects.filter(product__name="my_quantum_tbl").update(status=VersionStatus.DRAFT)
     ProductVersion.objects.filter(product__name="my_quantum_receivers").update(status=VersionStatus.PUBLISHED)
     stored_before = list(ProductVersion.objects.order_by("pk").values_list("pk", "updated_at", "contract"))
     # ... a file changing both tables under the same version is refused whole.

@@ -187,7 +187,7 @@ def contract_to_odcs(document: dict, contract: dict, *, status: str = "published
         if c["description"]:
             obj["description"] = c["description"]
         obj["properties"] = props
-        rules = _quality_rules(c)
+        rules = _quality_rules(c, document)
         if rules:
             obj["quality"] = rules
         out["schema"] = [obj]
@@ -213,7 +213,7 @@ def contract_to_odcs(document: dict, contract: dict, *, status: str = "published
     ]
     if roles:
         out["roles"] = roles
-    sla = _sla(c)
+    sla = _sla(c, document)
     if sla:
         out["slaProperties"] = sla
     for key, name in (
@@ -238,30 +238,48 @@ def contract_to_odcs(document: dict, contract: dict, *, status: str = "published
     return out
 
 
-def _quality_rules(c: dict) -> list:
+def _written(document: dict, *path, default=None):
+    """The value as written in the document at `path` (keys and list indexes), else `default`:
+    numbers keep their written form (0, not 0.0) so the round trip gives the same document."""
+    node = document
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return default
+        elif not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
+def _quality_rules(c: dict, document: dict) -> list:
     rules = []
-    for check in c["sla"]["quality_checks"]:
+    for i, check in enumerate(c["sla"]["quality_checks"]):
+        written = _written(document, "sla", "quality_checks", i, default={})
+        threshold = written.get("threshold", check["threshold"])
         rule = {
             "name": check["name"],
             "type": "sql",
             "query": check["query"],
-            "mustBeLessOrEqualTo": check["threshold"],
-            "severity": check["severity"],
+            "mustBeLessOrEqualTo": threshold,
         }
+        if "severity" in written:  # else the portal's default (critical) applies on both sides
+            rule["severity"] = check["severity"]
         if check.get("description"):
             rule["description"] = check["description"]
         rules.append(rule)
     return rules
 
 
-def _sla(c: dict) -> list:
+def _sla(c: dict, document: dict) -> list:
     out = []
     sla = c["sla"]
     if sla["availability"] is not None:
         out.append({"property": "availability", "value": sla["availability"], "unit": "percent"})
     freshness = sla["freshness"]
     if freshness:
-        item = {"property": "latency", "value": freshness["max_age_hours"], "unit": "h"}
+        hours = _written(document, "sla", "freshness", "max_age_hours", default=freshness["max_age_hours"])
+        item = {"property": "latency", "value": hours, "unit": "h"}
         if freshness["timestamp_field"] and c["schema"] and c["schema"]["table"]:
             item["element"] = f"{c['schema']['table']}.{freshness['timestamp_field']}"
         out.append(item)

@@ -592,7 +592,8 @@ class OdcsReader:
                     except ValueError:
                         number = None
                 if isinstance(number, (int, float)) and not isinstance(number, bool):
-                    sla["availability"] = f"{number:g}%"
+                    # str(): 99.0 reads back as "99.0%", as the portal's contracts write it
+                    sla["availability"] = f"{number}%"
                     t.origin[("sla", "availability")] = src + ("value",)
                 else:
                     t.note(src, f"availability {value!r} is not a percentage; not imported")
