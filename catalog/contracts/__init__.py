@@ -67,6 +67,6 @@ format is schema/data_product.schema.json.
 
 from .errors import ContractProblem
 from .export import document_to_yaml
-from .parse import ParsedContract, parse_contract
+from .parse import ParsedContract, parse_contract, parse_contracts
 
-__all__ = ["ContractProblem", "ParsedContract", "document_to_yaml", "parse_contract"]
+__all__ = ["ContractProblem", "ParsedContract", "document_to_yaml", "parse_contract", "parse_contracts"]

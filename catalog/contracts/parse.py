@@ -6,9 +6,9 @@ rather than turned into a traceback for the user.
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from .errors import ERROR, WARNING, ContractProblem
+from .errors import ERROR, WARNING, ContractProblem, format_path
 from .loader import MAX_PROBLEMS, load_yaml, max_bytes
 from .validation import ContractValidator
 
@@ -60,7 +60,8 @@ def _decode(data: bytes, filename: str) -> str | ParsedContract:
         )
 
 
-def _parse(text, filename: str) -> ParsedContract:
+def _load(text, filename: str):
+    """The loaded YAML mapping, or a failed ParsedContract (size, encoding, syntax, not a mapping)."""
     limit = max_bytes()
     if isinstance(text, (bytes, bytearray)):
         if len(text) > limit:
@@ -101,10 +102,19 @@ def _parse(text, filename: str) -> ParsedContract:
             None,
             sorted([*loaded.problems, ContractProblem(filename, line, column, "", message)], key=_position),
         )
+    return loaded
 
+
+def _validate(loaded, filename: str, *, fmt: str = "seed", extra=(), display=None) -> ParsedContract:
+    document = loaded.value
     validator = ContractValidator(loaded, filename)
     contract = validator.validate(document)
-    problems = sorted(loaded.problems + validator.problems, key=_position)
+    found = validator.problems
+    if display is not None:
+        from .standards import problem_path
+
+        found = [replace(p, path=problem_path(p.path, display)) for p in found]
+    problems = sorted(list(loaded.problems) + found + list(extra), key=_position)
     ok = not validator.failed and not any(p.severity == ERROR for p in problems)
     if len(problems) >= MAX_PROBLEMS:
         problems = problems[:MAX_PROBLEMS]
@@ -113,7 +123,51 @@ def _parse(text, filename: str) -> ParsedContract:
                 filename, None, None, "", f"more than {MAX_PROBLEMS} problems; the rest are not listed"
             )
         )
-    return ParsedContract(document, contract if ok else None, problems)
+    return ParsedContract(document, contract if ok else None, problems, format=fmt)
+
+
+def _parse(text, filename: str) -> ParsedContract:
+    parsed = _parse_all(text, filename, domain=None)
+    if len(parsed) == 1:
+        return parsed[0]
+    names = ", ".join(p.contract["name"] if p.ok else "?" for p in parsed[:5])
+    return _failed(
+        filename,
+        f"this {parsed[0].format.upper()} contract describes {len(parsed)} tables ({names}, ...), one product "
+        "each: import it with `manage.py import_contracts`",
+    )
+
+
+def _parse_all(text, filename: str, *, domain: str | None) -> list[ParsedContract]:
+    loaded = _load(text, filename)
+    if isinstance(loaded, ParsedContract):
+        return [loaded]
+    from .standards import detect_format, translate
+
+    fmt, refused = detect_format(loaded.value)
+    if refused is not None:
+        path, message = refused
+        line, column = loaded.marks.get(path, loaded.marks.get((), (None, None)))
+        problem = ContractProblem(filename, line, column, format_path(path), message)
+        return [ParsedContract(loaded.value, None, [problem], format=fmt)]
+    if fmt == "seed":
+        if domain and not loaded.value.get("domain"):
+            loaded.value["domain"] = domain
+        return [_validate(loaded, filename)]
+    out = []
+    for translation, positioned in translate(loaded, fmt, domain=domain):
+        extra = [_problem(filename, loaded, n.path, n.message, WARNING) for n in translation.notes]
+        extra += [_problem(filename, loaded, n.path, n.message, ERROR) for n in translation.errors]
+        out.append(_validate(positioned, filename, fmt=fmt, extra=extra, display=positioned.display))
+    return out
+
+
+def _problem(filename: str, loaded, path, message: str, severity: str) -> ContractProblem:
+    probe = path
+    while probe not in loaded.marks and probe:
+        probe = probe[:-1]
+    line, column = loaded.marks.get(probe, (None, None))
+    return ContractProblem(filename, line, column, format_path(path), message, severity)
 
 
 def parse_contract(text: str, *, filename: str = "<contract>") -> ParsedContract:
@@ -127,3 +181,14 @@ def parse_contract(text: str, *, filename: str = "<contract>") -> ParsedContract
     except Exception as exc:  # a bug here must reach the log, never the user as a traceback
         logger.exception("contract parser failed on %s", filename)
         return _failed(filename, f"the contract could not be read (internal error: {type(exc).__name__})")
+
+
+def parse_contracts(text, *, filename: str = "<contract>", domain: str | None = None) -> list[ParsedContract]:
+    """Like parse_contract, for a file in any supported format: the portal's own, ODCS v3.x or
+    the Data Contract Specification. A standard's file gives one ParsedContract per product
+    (one per table); `domain` names the domain of a contract that has none. Never raises."""
+    try:
+        return _parse_all(text, filename, domain=domain)
+    except Exception as exc:  # a bug here must reach the log, never the user as a traceback
+        logger.exception("contract parser failed on %s", filename)
+        return [_failed(filename, f"the contract could not be read (internal error: {type(exc).__name__})")]

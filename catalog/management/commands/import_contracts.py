@@ -2,8 +2,10 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from catalog.contracts import parse_contract
+from catalog.contracts import parse_contracts
+from catalog.contracts.checker import SLUG
 from catalog.services import Action, contract_version_submit
 
 CONTRACT_SUFFIXES = {".yaml", ".yml"}
@@ -23,90 +25,162 @@ def contract_files(paths: list[str]) -> list[Path]:
     return files
 
 
+class _FileRolledBack(Exception):
+    """A product of a multi-product file could not be stored: none of the file is kept."""
+
+
 class Command(BaseCommand):
-    help = "Import data product contracts from files and folders; each file is stored whole or not at all."
+    help = (
+        "Import data product contracts (the portal's format, ODCS v3.x or Data Contract Specification) "
+        "from files and folders; each file is stored whole or not at all."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="Contract files or folders of them.")
         parser.add_argument("--dry-run", action="store_true", help="Validate and gate, write nothing.")
         parser.add_argument("--strict", action="store_true", help="Fail when a version is kept as a draft.")
         parser.add_argument("--quiet", action="store_true", help="Print only problems and the summary.")
+        parser.add_argument(
+            "--domain",
+            help="The domain of contracts that name none (ODCS and DCS files often do not).",
+        )
 
     def handle(self, *args, **options):
+        domain = options["domain"]
+        if domain is not None and not SLUG.match(domain):
+            raise CommandError(f"--domain {domain!r}: a domain is a slug like 'sales' ([a-z0-9][a-z0-9_-]*)")
         started = time.perf_counter()
-        counts: dict[str, int] = {}
-        failed = drafts = 0
-        loaded = []
+        self.counts: dict[str, int] = {}
+        self.failed = self.drafts = 0
+        units = []
         for path in contract_files(options["paths"]):
             text = _read(path)
             if text is None:
                 self.stderr.write(f"{path}: not UTF-8 text")
-                failed += 1
+                self.failed += 1
                 continue
-            loaded.append((path, text, parse_contract(text, filename=str(path))))
+            units.append((path, text, parse_contracts(text, filename=str(path), domain=domain)))
         from governance.selectors import active_policy_params
 
         policy_params = active_policy_params()  # read once: the whole batch is judged by one policy set
-        batch = frozenset(f"{p.contract['domain']}/{p.contract['name']}" for _, _, p in loaded if p.ok)
-        for path, text, parsed in upstream_first(loaded):
-            outcome = contract_version_submit(
-                text=text,
-                filename=str(path),
-                dry_run=options["dry_run"],
-                parsed=parsed,
-                batch_refs=batch,
-                policy_params=policy_params,
-            )
-            counts[outcome.action] = counts.get(outcome.action, 0) + 1
-            for problem in outcome.problems:
-                self.stderr.write(str(problem))
-            for warning in outcome.warnings:
-                self.stdout.write(str(warning))
-            if not outcome.stored:
-                failed += 1
-                self.stderr.write(f"{path}: {outcome.message}")
-                continue
-            if outcome.status == "draft" and outcome.action != Action.UNCHANGED:
-                drafts += 1
-            if outcome.violations and outcome.action != Action.UNCHANGED:
-                for v in outcome.violations:
-                    where = f" [{v['field']}]" if v.get("field") else ""
-                    self.stdout.write(f"{path}: {v['severity']}: {v['policy']}{where}: {v['message']}")
-            if not options["quiet"] or outcome.status == "draft":
-                self.stdout.write(f"{path}: {outcome.action}: {outcome.message}")
+        batch = frozenset(
+            f"{p.contract['domain']}/{p.contract['name']}" for _, _, parsed in units for p in parsed if p.ok
+        )
+        for path, text, parsed in upstream_first(units):
+            if len(parsed) == 1:
+                self.submit(path, text, parsed[0], options, batch, policy_params)
+            else:
+                self.submit_all(path, text, parsed, options, batch, policy_params)
         elapsed = time.perf_counter() - started
-        summary = ", ".join(f"{n} {a.replace('_', ' ')}" for a, n in sorted(counts.items())) or "no contracts"
+        summary = (
+            ", ".join(f"{n} {a.replace('_', ' ')}" for a, n in sorted(self.counts.items())) or "no contracts"
+        )
         prefix = "dry run: " if options["dry_run"] else ""
-        self.stdout.write(f"{prefix}{summary}; {drafts} kept as draft; {failed} failed ({elapsed:.2f}s)")
-        if failed or (options["strict"] and drafts):
+        self.stdout.write(
+            f"{prefix}{summary}; {self.drafts} kept as draft; {self.failed} failed ({elapsed:.2f}s)"
+        )
+        if self.failed or (options["strict"] and self.drafts):
             raise CommandError(
-                f"{failed} file(s) could not be stored"
-                if failed
-                else f"{drafts} version(s) kept as draft (--strict)"
+                f"{self.failed} file(s) could not be stored"
+                if self.failed
+                else f"{self.drafts} version(s) kept as draft (--strict)"
             )
 
+    def submit(self, path, text, parsed, options, batch, policy_params, *, report=True):
+        outcome = contract_version_submit(
+            text=text,
+            filename=str(path),
+            dry_run=options["dry_run"],
+            parsed=parsed,
+            batch_refs=batch,
+            policy_params=policy_params,
+        )
+        if report:
+            self.report(path, outcome, options)
+        return outcome
 
-def upstream_first(loaded: list) -> list:
-    """Order contracts so that a product comes after the upstream products (input ports) it
-    reads from the same batch; then their ports link at once. Cycles keep file order."""
-    ref_of = {i: f"{p.contract['domain']}/{p.contract['name']}" for i, (_, _, p) in enumerate(loaded) if p.ok}
-    index_of = {ref: i for i, ref in ref_of.items()}
+    def report(self, path, outcome, options) -> None:
+        self.counts[outcome.action] = self.counts.get(outcome.action, 0) + 1
+        for problem in outcome.problems:
+            self.stderr.write(str(problem))
+        for warning in outcome.warnings:
+            self.stdout.write(str(warning))
+        if not outcome.stored:
+            self.failed += 1
+            self.stderr.write(f"{path}: {outcome.message}")
+            return
+        where = f"{path} ({outcome.product_ref})" if outcome.product_ref else str(path)
+        if outcome.status == "draft" and outcome.action != Action.UNCHANGED:
+            self.drafts += 1
+        if outcome.violations and outcome.action != Action.UNCHANGED:
+            for v in outcome.violations:
+                field = f" [{v['field']}]" if v.get("field") else ""
+                self.stdout.write(f"{where}: {v['severity']}: {v['policy']}{field}: {v['message']}")
+        if not options["quiet"] or outcome.status == "draft":
+            self.stdout.write(f"{where}: {outcome.action}: {outcome.message}")
+
+    def submit_all(self, path, text, parsed, options, batch, policy_params) -> None:
+        """A file that describes several products (an ODCS or DCS contract with several tables):
+        every product is stored, or none is."""
+        if not all(p.ok for p in parsed):
+            for p in parsed:
+                for problem in p.problems:
+                    (self.stderr if problem.severity == "error" else self.stdout).write(str(problem))
+            bad = sum(not p.ok for p in parsed)
+            self.counts[Action.INVALID] = self.counts.get(Action.INVALID, 0) + 1
+            self.failed += 1
+            self.stderr.write(
+                f"{path}: {bad} of its {len(parsed)} products have format errors; nothing of this file was stored"
+            )
+            return
+        outcomes = []
+        try:
+            with transaction.atomic():
+                for p in parsed:
+                    outcome = self.submit(path, text, p, options, batch, policy_params, report=False)
+                    outcomes.append(outcome)
+                    if not outcome.stored:
+                        raise _FileRolledBack
+        except _FileRolledBack:
+            for outcome in outcomes:
+                for problem in outcome.problems:
+                    self.stderr.write(str(problem))
+            self.counts[Action.REFUSED] = self.counts.get(Action.REFUSED, 0) + 1
+            self.failed += 1
+            last = outcomes[-1]
+            self.stderr.write(
+                f"{path}: {last.product_ref or 'a product'}: {last.message}; nothing of this file was stored"
+            )
+            return
+        for outcome in outcomes:
+            self.report(path, outcome, options)
+
+
+def upstream_first(units: list) -> list:
+    """Order files so that a product comes after the upstream products (input ports) it reads
+    from the same batch; then their ports link at once. Cycles keep file order. Each unit is
+    (path, text, [parsed]): a file may describe several products."""
+    index_of = {}
+    for i, (_, _, parsed) in enumerate(units):
+        for p in parsed:
+            if p.ok:
+                index_of.setdefault(f"{p.contract['domain']}/{p.contract['name']}", i)
     ordered, state = [], {}
 
     def visit(i: int) -> None:
         if state.get(i):
             return  # done, or on the current path (a cycle)
         state[i] = "visiting"
-        parsed = loaded[i][2]
-        if parsed.ok:
-            for port in parsed.contract["input_ports"]:
-                upstream = index_of.get(port["product"])
-                if upstream is not None:
-                    visit(upstream)
+        for p in units[i][2]:
+            if p.ok:
+                for port in p.contract["input_ports"]:
+                    upstream = index_of.get(port["product"])
+                    if upstream is not None and upstream != i:
+                        visit(upstream)
         state[i] = "done"
-        ordered.append(loaded[i])
+        ordered.append(units[i])
 
-    for i in range(len(loaded)):
+    for i in range(len(units)):
         visit(i)
     return ordered
 

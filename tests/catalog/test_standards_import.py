@@ -1,0 +1,319 @@
+"""import_contracts reads ODCS v3.x and Data Contract Specification files through the same parser,
+publish gate and atomic import as the portal's own contracts."""
+
+import re
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from catalog.contracts import parse_contract, parse_contracts
+from catalog.models import DataProduct, ProductVersion, VersionStatus
+from tests.factories import contract_text
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+ODCS = FIXTURES / "odcs"
+DCS = FIXTURES / "dcs"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "standards.md"
+ODCS_EXAMPLES = sorted(ODCS.rglob("*.odcs.yaml"))
+DCS_EXAMPLES = sorted(DCS.rglob("datacontract.yaml"))
+PROBLEM = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<path>\S+): (?P<message>.+)$")
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def refuse(*args) -> str:
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command(*args, stdout=StringIO(), stderr=err)
+    return err.getvalue()
+
+
+def write(tmp_path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_every_official_example_is_a_fixture_with_its_licence():
+    assert len(ODCS_EXAMPLES) == 18 and len(DCS_EXAMPLES) == 6
+    assert "Apache License" in (ODCS / "LICENSE").read_text()
+    assert "MIT License" in (DCS / "LICENSE").read_text()
+
+
+@pytest.mark.parametrize("path", ODCS_EXAMPLES + DCS_EXAMPLES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_every_official_example_imports_published_or_as_a_draft(path):
+    expected = len(parse_contracts(path.read_text(), filename=str(path), domain="standards"))
+    out, err = run("import_contracts", str(path), "--domain", "standards")
+    assert "0 failed" in out, err
+    stored = ProductVersion.objects.filter(
+        source_format="dcs" if path.name == "datacontract.yaml" else "odcs"
+    )
+    assert stored.count() == expected >= 1
+    assert all(v.contract_text == path.read_bytes().decode() for v in stored)
+
+
+@pytest.mark.parametrize("path", ODCS_EXAMPLES + DCS_EXAMPLES, ids=lambda p: p.parent.name + "/" + p.name)
+def test_docs_list_the_outcome_of_every_official_example(path):
+    assert str(path.relative_to(FIXTURES)) in DOCS.read_text()
+
+
+def test_a_contract_with_several_tables_becomes_one_product_per_table():
+    run("import_contracts", str(ODCS / "schema" / "all-schema-types.odcs.yaml"), "--domain", "standards")
+    names = set(DataProduct.objects.values_list("name", flat=True))
+    assert names == {"my_quantum_tbl", "my_quantum_anobject", "my_quantum_anotherobject"}
+    tbl = DataProduct.objects.get(name="my_quantum_tbl").current_version or ProductVersion.objects.get(
+        product__name="my_quantum_tbl"
+    )
+    schema = tbl.contract["schema"]
+    assert schema["table"] == "tbl_1" and schema["partitioned_by"] == ["txn_ref_dt"]
+    assert [f["type"] for f in schema["fields"]] == ["date", "string", "string"]
+    assert schema["fields"][1]["is_primary_key"] is True
+    nested = ProductVersion.objects.get(product__name="my_quantum_anotherobject").contract["schema"]
+    assert nested["fields"][0]["type"] == "array<struct<id: string, zip: string>>"
+
+
+def test_the_product_is_named_by_data_product_then_name_then_slugged_id():
+    full = parse_contracts((ODCS / "all" / "full-example.odcs.yaml").read_text(), filename="f")
+    assert [p.contract["name"] for p in full] == ["my_quantum_tbl", "my_quantum_receivers"]
+    assert {p.contract["domain"] for p in full} == {"seller"}  # the contract's own domain wins
+    kafka = parse_contract((ODCS / "schema" / "kafka-schema.odcs.yaml").read_text() + "\ndomain: x\n")
+    assert kafka.contract["name"] == "orders_event_stream"
+    azure = parse_contract((ODCS / "server" / "azure-server.odcs.yaml").read_text() + "\ndomain: x\n")
+    assert azure.contract["name"] == "abc123"
+
+
+def test_a_contract_without_domain_needs_the_domain_option(tmp_path):
+    path = ODCS / "schema" / "table-column.odcs.yaml"
+    err = refuse("import_contracts", str(path))
+    assert f"{path}:1:1: the contract names no domain: add 'domain' to it, or import it with --domain" in err
+    assert not DataProduct.objects.exists()
+
+
+def test_the_domain_option_rejects_a_name_that_is_not_a_slug():
+    with pytest.raises(CommandError, match="a domain is a slug"):
+        call_command(
+            "import_contracts", str(ODCS / "schema" / "table-column.odcs.yaml"), "--domain", "Bad Name"
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "apiVersion: v4.0.0\nkind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\n",
+            ":1:13: apiVersion: ODCS apiVersion 'v4.0.0' is not supported (supported: v3.0.0, v3.0.1",
+        ),
+        (
+            "apiVersion: v2.2.2\nkind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\n",
+            ":1:13: apiVersion: ODCS apiVersion 'v2.2.2' is not supported",
+        ),
+        (
+            "apiVersion: v3.1.0\nkind: DataProduct\nid: x\nversion: 1.0.0\n",
+            ":2:7: kind: an ODCS file has kind: DataContract, not 'DataProduct'",
+        ),
+        (
+            "dataContractSpecification: 2.0.0\nid: x\ninfo: {title: x, version: 1.0.0}\n",
+            ":1:28: dataContractSpecification: Data Contract Specification '2.0.0' is not supported",
+        ),
+    ],
+)
+def test_unknown_versions_and_kinds_are_refused_with_their_position(tmp_path, text, expected):
+    path = write(tmp_path, "c.yaml", text)
+    err = refuse("import_contracts", str(path), "--domain", "standards")
+    assert f"{path}{expected}" in err
+
+
+def test_a_problem_points_at_the_line_and_path_of_the_odcs_file(tmp_path):
+    text = """apiVersion: v3.1.0
+kind: DataContract
+id: orders
+version: 1.0.0
+status: active
+domain: sales
+schema:
+  - name: orders
+    properties:
+      - name: id
+        logicalType: string
+    quality:
+      - type: sql
+        query: SELECT COUNT(*) FROM payments
+        mustBe: 0
+"""
+    path = write(tmp_path, "orders.odcs.yaml", text)
+    err = refuse("import_contracts", str(path))
+    line = next(x for x in err.splitlines() if "payments" in x)
+    match = PROBLEM.match(line)
+    assert match, line
+    assert (match["line"], match["path"]) == ("13", "schema[0].quality[0]")
+    assert "reads 'payments'" in match["message"]
+
+
+def test_a_bad_version_is_reported_at_the_odcs_key(tmp_path):
+    text = "apiVersion: v3.1.0\nkind: DataContract\nid: o\nversion: one\nstatus: active\ndomain: s\n"
+    parsed = parse_contract(text, filename="o.yaml")
+    assert [str(p) for p in parsed.errors] == [
+        "o.yaml:4:10: version: 'one' is not a semantic version: write MAJOR.MINOR.PATCH, e.g. 2.1.0 or 3.0.0-beta.1"
+    ]
+
+
+def test_quality_rules_become_constraints_and_checks_and_the_rest_notes():
+    def contract(name):
+        path = ODCS / "quality" / name
+        return parse_contracts(path.read_text(), filename=name, domain="standards")[0]
+
+    completeness = contract("column-completeness.odcs.yaml").contract
+    assert completeness["schema"]["fields"][0]["constraints"] == [{"type": "not_null"}]
+    accuracy = contract("column-accuracy.odcs.yaml").contract["sla"]["quality_checks"][0]
+    assert accuracy["query"] == "select count(*) from Air_Quality where DataValue <= 0 or DataValue >= 500"
+    assert (accuracy["threshold"], accuracy["severity"]) == (0.0, "error")
+    validity = contract("column-validity.odcs.yaml").contract["sla"]["quality_checks"][0]
+    assert validity["threshold"] == 5.0
+    assert "100.0 * COUNT(*) FILTER" in validity["query"] and "NOT IN ('', 'n/a')" in validity["query"]
+    custom = contract("column-custom.odcs.yaml")
+    notes = [str(w) for w in custom.warnings]
+    assert any("schema[0].properties[0].quality[0]: warning: custom quality rule" in n for n in notes)
+    assert "## Not translated from ODCS" in custom.contract["readme"]
+    assert custom.contract["sla"]["quality_checks"] == []
+
+
+def test_an_operator_other_than_at_most_becomes_a_pass_fail_check():
+    full = parse_contracts((ODCS / "all" / "full-example.odcs.yaml").read_text(), filename="f")[0]
+    (row_count,) = full.contract["sla"]["quality_checks"]
+    assert (
+        row_count["query"]
+        == 'SELECT CASE WHEN (\nSELECT COUNT(*) FROM "tbl_1"\n) > 1000000 THEN 0 ELSE 1 END'
+    )
+    assert row_count["threshold"] == 0.0
+    assert "must be > 1000000" in row_count["description"]
+    fields = {f["name"]: f for f in full.contract["schema"]["fields"]}
+    assert fields["rcvr_cntry_code"]["constraints"] == [{"type": "not_null"}]  # nullValues = 0
+    assert full.contract["schema"]["location"] == "postgresql://my-postgres/pp_access_views.tbl_1"
+    assert full.contract["owner"] == {
+        "team": "my-team",
+        "contact": "datacontract-ann@bitol.io",
+        "slack": "#product-help",
+    }
+    assert full.contract["retention_days"] == 1095
+    assert full.contract["sla"]["freshness"]["max_age_hours"] == 96.0
+    assert [e["value"] for e in full.contract["access"]["write"]] == ["bq_unica_user_opr"]
+
+
+def test_library_metrics_with_thresholds_become_generated_sql(tmp_path):
+    text = """apiVersion: v3.1.0
+kind: DataContract
+id: t
+version: 1.0.0
+status: active
+domain: d
+schema:
+  - name: t
+    properties:
+      - name: c
+        logicalType: string
+        quality:
+          - metric: nullValues
+            mustBeLessThan: 10
+          - metric: duplicateValues
+            unit: percent
+            mustBeLessOrEqualTo: 1
+          - metric: missingValues
+            arguments: {missingValues: [null, '', N/A]}
+            mustBe: 0
+          - metric: invalidValues
+            arguments: {pattern: '^[a-z]+$'}
+            mustBe: 0
+    quality:
+      - metric: duplicateValues
+        arguments: {properties: [c]}
+        mustBe: 0
+      - metric: rowCount
+        mustBeBetween: [10, 20]
+"""
+    parsed = parse_contract(text, filename="t.yaml")
+    assert parsed.ok, [str(p) for p in parsed.errors]
+    checks = {c["name"]: (c["query"], c["threshold"]) for c in parsed.contract["sla"]["quality_checks"]}
+    assert checks["c_nullValues"] == ('SELECT COUNT(*) FROM "t" WHERE "c" IS NULL', 9.0)
+    assert checks["c_duplicateValues"][1] == 1.0 and "COUNT(DISTINCT" in checks["c_duplicateValues"][0]
+    assert checks["c_missingValues"][0].endswith(
+        """WHERE "c" IS NULL OR CAST("c" AS VARCHAR) IN ('', 'N/A')"""
+    )
+    assert "GROUP BY" in checks["t_duplicateValues"][0]
+    assert "BETWEEN 10 AND 20" in checks["t_rowCount"][0]
+    assert parsed.contract["schema"]["fields"][0]["constraints"] == [{"type": "pattern", "value": "^[a-z]+$"}]
+
+
+def test_a_file_with_several_products_is_stored_whole_or_not_at_all(tmp_path):
+    path = ODCS / "all" / "full-example.odcs.yaml"
+    run("import_contracts", str(path))
+    assert DataProduct.objects.count() == 2
+    # Given the first table's version is a draft (it may be replaced) and the second table's
+    # version is published (it cannot change any more) ...
+    ProductVersion.objects.filter(product__name="my_quantum_tbl").update(status=VersionStatus.DRAFT)
+    ProductVersion.objects.filter(product__name="my_quantum_receivers").update(status=VersionStatus.PUBLISHED)
+    stored_before = list(ProductVersion.objects.order_by("pk").values_list("pk", "updated_at", "contract"))
+    # ... a file changing both tables under the same version is refused whole.
+    text = path.read_text().replace("Name of the receiver", "Other")
+    text = text.replace("Reference date for transaction", "Changed too")
+    err = refuse("import_contracts", str(write(tmp_path, "full.odcs.yaml", text)))
+    assert "my_quantum_receivers" in err and "nothing of this file was stored" in err
+    assert (
+        list(ProductVersion.objects.order_by("pk").values_list("pk", "updated_at", "contract"))
+        == stored_before
+    )
+
+
+def test_dcs_models_fields_definitions_and_service_levels_are_read():
+    orders, line_items = parse_contracts(
+        (DCS / "orders-latest" / "datacontract.yaml").read_text(), filename="d", domain="checkout"
+    )
+    assert (orders.contract["name"], line_items.contract["name"]) == (
+        "orders_latest_orders",
+        "orders_latest_line_items",
+    )
+    c = orders.contract
+    assert c["owner"]["team"] == "checkout-team" and c["version"] == "2.0.0"
+    assert c["schema"]["location"] == "s3://datacontract-example-orders-latest/v2/orders/*.json"
+    fields = {f["name"]: f for f in c["schema"]["fields"]}
+    assert fields["order_id"]["type"] == "string" and fields["order_id"]["is_pii"] is True  # via $ref
+    assert fields["order_total"]["type"] == "bigint"
+    assert {"type": "min_length", "value": 10} in fields["customer_id"]["constraints"]
+    assert c["sla"]["freshness"] == {
+        "max_age_hours": 25.0,
+        "update_schedule": "0 0 * * *",
+        "timestamp_field": "order_timestamp",
+    }
+    assert c["sla"]["availability"] == 99.9 and c["retention_days"] == 365
+    names = [q["name"] for q in c["sla"]["quality_checks"]]
+    assert names == ["order_total_sql", "orders_sql", "orders_sql_2"]
+    mueller = parse_contracts(
+        (DCS / "muellimperium" / "datacontract.yaml").read_text(), filename="m", domain="d"
+    )[0]
+    kinds = mueller.contract["schema"]["fields"][1]["constraints"]
+    assert kinds[-1]["type"] == "in" and "hazardous_waste" in kinds[-1]["value"]
+
+
+def test_a_dcs_problem_points_into_the_dcs_file(tmp_path):
+    text = (
+        (DCS / "orders-latest" / "datacontract.yaml").read_text().replace("FROM orders", "FROM customers", 1)
+    )
+    path = write(tmp_path, "datacontract.yaml", text)
+    err = refuse("import_contracts", str(path), "--domain", "checkout")
+    line = next(x for x in err.splitlines() if "customers" in x)
+    match = PROBLEM.match(line)
+    assert match and match["path"] == "models.orders.fields.order_total.quality[0]", line
+    assert text.splitlines()[int(match["line"]) - 1].strip() == "- type: sql"
+
+
+def test_the_domain_option_fills_a_seed_contract_without_domain(tmp_path):
+    path = write(tmp_path, "c.yaml", contract_text(domain=None))
+    run("import_contracts", str(path), "--domain", "newdomain")
+    assert DataProduct.objects.get().domain.name == "newdomain"
