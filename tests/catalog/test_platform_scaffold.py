@@ -1,0 +1,212 @@
+"""The generated dbt project and Airflow DAG: valid YAML, resolving Jinja, parsing SQL, a compiling DAG, a
+deterministic zip with safe names. Its helpers are shared with the other platform tests."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import io
+import re
+import zipfile
+
+import sqlglot
+import yaml
+
+SPEC = {
+    "name": "orders_daily",
+    "domain": "sales",
+    "description": "Orders per day with customer enrichment.",
+    "source_tables": ["raw.orders", "raw.customers"],
+    "transformation_sql": (
+        "SELECT o.order_id, o.customer_id, o.total_amount, o.status\n"
+        "FROM raw.orders AS o JOIN raw.customers AS c ON o.customer_id = c.id"
+    ),
+    "schedule": "0 2 * * *",
+    "quality_checks": [
+        {
+            "name": "no_negative_amounts",
+            "query": "SELECT COUNT(*) FROM orders_daily WHERE total_amount < 0",
+            "threshold": 0,
+        },
+        {
+            "name": "few_cancelled",
+            "query": "SELECT COUNT(*) FROM orders_daily WHERE status = 'cancelled'",
+            "threshold": 10,
+            "severity": "warning",
+        },
+    ],
+    "columns": [
+        {
+            "name": "order_id",
+            "type": "string",
+            "description": "Unique order id",
+            "is_primary_key": True,
+            "constraints": ["unique", "not_null"],
+        },
+        {
+            "name": "customer_id",
+            "type": "string",
+            "description": "Customer",
+            "references": "raw.customers.id",
+        },
+        {
+            "name": "total_amount",
+            "type": "decimal(12,2)",
+            "description": "Total",
+            "constraints": [{"min": 0}],
+        },
+        {
+            "name": "status",
+            "type": "string",
+            "description": "Status",
+            "constraints": [{"in": ["pending", "completed", "cancelled"]}],
+        },
+    ],
+}
+
+
+def spec(**overrides) -> dict:
+    data = copy.deepcopy(SPEC)
+    for key, value in overrides.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def unzip(content: bytes) -> tuple[list[zipfile.ZipInfo], dict[str, str]]:
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    infos = archive.infolist()
+    return infos, {i.filename: archive.read(i).decode("utf-8") for i in infos}
+
+
+JINJA = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
+REF = re.compile(r"^\s*ref\('([A-Za-z0-9_]+)'\)\s*$")
+SOURCE = re.compile(r"^\s*source\('([A-Za-z0-9_]+)',\s*'([A-Za-z0-9_]+)'\)\s*$")
+DOC = re.compile(r"""^\s*doc\(["']([A-Za-z0-9_]+)["']\)\s*$""")
+CONFIG = re.compile(r"^\s*config\(severity='(warn|error)'\)\s*$|^\s*config\(materialized='table'\)\s*$")
+BLOCK_TAG = re.compile(r"^\s*(docs [A-Za-z0-9_]+|enddocs|raw|endraw)\s*$")
+
+
+def _strip_raw(text: str) -> str:
+    return re.sub(r"\{%\s*raw\s*%\}.*?\{%\s*endraw\s*%\}", "", text, flags=re.S)
+
+
+def check_dbt_project(files: dict[str, str], project: str) -> list[str]:
+    """Every problem with a generated dbt project: YAML structure, Jinja that does not resolve,
+    SQL that does not parse once refs and sources are replaced by table names."""
+    problems: list[str] = []
+    root = f"{project}/"
+    rel = {name[len(root) :]: text for name, text in files.items() if name.startswith(root)}
+    if len(rel) != len(files):
+        problems.append("a file lies outside the project folder")
+    dbt_project = yaml.safe_load(rel["dbt_project.yml"])
+    for key in ("name", "version", "config-version", "profile", "model-paths", "test-paths"):
+        if key not in dbt_project:
+            problems.append(f"dbt_project.yml: {key} missing")
+    if dbt_project.get("config-version") != 2 or not re.match(r"^[a-z_][a-z0-9_]*$", dbt_project["name"]):
+        problems.append("dbt_project.yml: bad name or config-version")
+    profiles = yaml.safe_load(rel["profiles.yml"])
+    if dbt_project["profile"] not in profiles:
+        problems.append("profiles.yml has no profile of the project's name")
+    models = {p[len("models/") : -4] for p in rel if p.startswith("models/") and p.endswith(".sql")}
+    sources = yaml.safe_load(rel["models/sources.yml"])
+    declared = {(s["name"], t["name"]) for s in sources["sources"] for t in s["tables"]}
+    schema = yaml.safe_load(rel["models/schema.yml"])
+    if schema.get("version") != 2:
+        problems.append("schema.yml: version must be 2")
+    for model in schema["models"]:
+        if model["name"] not in models:
+            problems.append(f"schema.yml describes {model['name']}, which has no SQL file")
+        for column in model.get("columns", []):
+            for test in column.get("data_tests", []):
+                name = test if isinstance(test, str) else next(iter(test))
+                if name not in ("not_null", "unique", "accepted_values", "relationships"):
+                    problems.append(f"schema.yml: unknown test {name}")
+                if name == "accepted_values" and not test[name].get("values"):
+                    problems.append("accepted_values without values")
+                if name == "relationships":
+                    to = test[name]["to"]
+                    m = SOURCE.match(to) or REF.match(to)
+                    if not m or (SOURCE.match(to) and (m[1], m[2]) not in declared):
+                        problems.append(f"relationships to {to} does not resolve")
+    docs = set(re.findall(r"\{%\s*docs\s+([A-Za-z0-9_]+)\s*%\}", rel.get("models/docs.md", "")))
+    for path, text in rel.items():
+        if not path.endswith((".sql", ".yml", ".md")) or path == "profiles.yml":
+            continue
+        for match in JINJA.finditer(_strip_raw(text)):
+            expression, tag = match.group(1), match.group(2)
+            if tag is not None:
+                if not BLOCK_TAG.match(tag):
+                    problems.append(f"{path}: unexpected tag {{%{tag}%}}")
+                continue
+            if m := REF.match(expression):
+                if m[1] not in models:
+                    problems.append(f"{path}: ref('{m[1]}') names no model")
+            elif m := SOURCE.match(expression):
+                if (m[1], m[2]) not in declared:
+                    problems.append(f"{path}: source {m[1]}.{m[2]} is not declared")
+            elif m := DOC.match(expression):
+                if m[1] not in docs:
+                    problems.append(f"{path}: doc('{m[1]}') has no docs block")
+            elif not CONFIG.match(expression):
+                problems.append(f"{path}: unexpected Jinja {{{{{expression}}}}}")
+        if path.endswith(".sql"):
+            sql = JINJA.sub(_jinja_as_sql, text)
+            try:
+                sqlglot.parse_one(sql, read="duckdb")
+            except Exception as exc:
+                problems.append(f"{path}: SQL does not parse: {exc}")
+    return problems
+
+
+def _jinja_as_sql(match) -> str:
+    expression = match.group(1)
+    if expression is None:
+        return ""
+    if m := REF.match(expression):
+        return m[1]
+    if m := SOURCE.match(expression):
+        return f"{m[1]}.{m[2]}"
+    return ""
+
+
+def dag_facts(text: str) -> dict:
+    """Compile the DAG and read what it defines: task ids, the chain, the schedule, the dag id."""
+    compile(text, "dag.py", "exec")
+    tree = ast.parse(text)
+    constants = {
+        node.targets[0].id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Constant)
+    }
+    facts = {"tasks": {}, "chain": [], "schedule": None, "dag_id": None}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "DAG":
+            kwargs = {k.arg: k.value for k in node.keywords}
+            facts["schedule"] = _value(kwargs["schedule"], constants)
+            facts["dag_id"] = _value(kwargs["dag_id"], constants)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            func = node.value.func
+            if getattr(func, "id", None) == "BashOperator":
+                kwargs = {k.arg: k.value for k in node.value.keywords}
+                facts["tasks"][node.targets[0].id] = _value(kwargs["task_id"], constants)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.BinOp):
+            chain, value = [], node.value
+            while isinstance(value, ast.BinOp) and isinstance(value.op, ast.RShift):
+                chain.insert(0, value.right.id)
+                value = value.left
+            chain.insert(0, value.id)
+            facts["chain"] = [facts["tasks"].get(n, n) for n in chain]
+    return facts
+
+
+def _value(node, constants):
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return constants.get(node.id)
+    return None
