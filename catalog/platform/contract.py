@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 
-import yaml
 from markdown_it import MarkdownIt
 
 from catalog.contracts.loader import load_yaml
 
+from .dbt import dump
 from .spec import PlatformSpec, Source, default_max_age_hours
 
 FIRST_VERSION = "0.1.0"
@@ -106,7 +106,7 @@ HEADER = """\
 
 
 def contract_text(document: dict) -> str:
-    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    body = dump(document)
     return HEADER.format(ref=f"{document['domain']}/{document['name']}") + body
 
 
@@ -118,7 +118,7 @@ def readme(spec: PlatformSpec) -> str:
     relationships = {c["name"]: c["references"] for c in spec.columns if c.get("references")}
     if relationships:
         block["relationships"] = relationships
-    dumped = yaml.safe_dump(block, sort_keys=False, allow_unicode=True, width=100)
+    dumped = dump(block)
     return (
         f"# {spec.name}\n\n"
         f"{spec.description or 'A data product built by the self-serve platform.'}\n\n"

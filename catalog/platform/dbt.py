@@ -75,18 +75,30 @@ def check_test_sql(query: str, *, replacements: dict, threshold: float) -> str:
         only = tree.expressions[0]
         only.replace(exp.alias_(only.unalias() if isinstance(only, exp.Alias) else only, "failures"))
         inner = rewrite_tables(tree.sql(dialect=PARSE_DIALECT), replacements)
-        return f"select failures\nfrom (\n{inner}\n) as check_result\nwhere failures > {_number(threshold)}\n"
+        return f"select failures\nfrom (\n{inner}\n) as check_result\nwhere failures > {number_text(threshold)}\n"
     inner = rewrite_tables(query, replacements)
-    return f"select failures\nfrom (\n{inner}\n) as check_result (failures)\nwhere failures > {_number(threshold)}\n"
+    return f"select failures\nfrom (\n{inner}\n) as check_result (failures)\nwhere failures > {number_text(threshold)}\n"
 
 
-def _number(value) -> str:
+def number_text(value) -> str:
     value = float(value or 0)
     return str(int(value)) if value.is_integer() else repr(value)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (SQL, Markdown) as `|` blocks, readable in the files people edit."""
+
+
+def _str(dumper, value: str):
+    style = "|" if "\n" in value and all(line == line.rstrip() for line in value.split("\n")) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def dump(data) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def column_tests(field: dict, relationship: tuple[Source, str] | None) -> tuple[list, list[tuple[str, str]]]:
@@ -104,9 +116,9 @@ def column_tests(field: dict, relationship: tuple[Source, str] | None) -> tuple[
                 entry["quote"] = False
             tests.append({"accepted_values": entry})
         elif kind == "min":
-            singular.append(("min", f"{name} < {_number(value)}"))
+            singular.append(("min", f"{name} < {number_text(value)}"))
         elif kind == "max":
-            singular.append(("max", f"{name} > {_number(value)}"))
+            singular.append(("max", f"{name} > {number_text(value)}"))
         elif kind == "min_length":
             singular.append(("min_length", f"length({name}) < {int(value)}"))
         elif kind == "max_length":

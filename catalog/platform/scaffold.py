@@ -20,13 +20,14 @@ from .dbt import (
     column_tests,
     docs_block,
     dump,
+    number_text,
     project_name,
     ref_jinja,
     rewrite_tables,
     safe_file_stem,
     source_jinja,
 )
-from .spec import SpecErrors, _sources
+from .spec import SpecErrors, sources_parse
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: the archive is byte-for-byte stable
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
@@ -66,7 +67,7 @@ def scaffold_build(*, contract: dict, contract_text: str) -> Scaffold:
     if block is None:
         raise NoScaffold("this product was not registered through the platform API")
     errors = SpecErrors()
-    sources = _sources(block["source_tables"], errors)
+    sources = sources_parse(block["source_tables"], errors)
     if sources is None or errors:
         raise NoScaffold("the README's platform-spec block lists unreadable source_tables")
     domain, name = contract["domain"], contract["name"]
@@ -120,7 +121,7 @@ def scaffold_build(*, contract: dict, contract_text: str) -> Scaffold:
             header += f": {check['description']}"
         header = header.replace("\n", " ")
         files[f"tests/quality/{stem}.sql"] = (
-            f"{header}\n-- Fails when its count exceeds the threshold ({check.get('threshold', 0)}), "
+            f"{header}\n-- Fails when its count exceeds the threshold ({number_text(check.get('threshold'))}), "
             "the portal's own rule.\n"
             f"{{{{ config(severity='{severity}') }}}}\n"
             + check_test_sql(check["query"], replacements=own, threshold=check.get("threshold") or 0)

@@ -133,7 +133,7 @@ def spec_parse(data) -> tuple[PlatformSpec | None, list[dict]]:
     for key in REQUIRED[2:]:
         if data.get(key) in (None, "", []):
             errors.add(key, "required")
-    sources = _sources(data.get("source_tables"), errors)
+    sources = sources_parse(data.get("source_tables"), errors)
     sql = data.get("transformation_sql")
     if sql not in (None, "") and not isinstance(sql, str):
         errors.add("transformation_sql", "must be a string (one SELECT statement)")
@@ -177,7 +177,7 @@ def spec_parse(data) -> tuple[PlatformSpec | None, list[dict]]:
     )
 
 
-def _sources(value, errors: SpecErrors) -> list[Source] | None:
+def sources_parse(value, errors: SpecErrors) -> list[Source] | None:
     if value in (None, "", []):
         return None
     if not isinstance(value, list):

@@ -6,9 +6,14 @@ from __future__ import annotations
 import ast
 import copy
 import io
+import os
 import re
+import shutil
+import subprocess
 import zipfile
+from pathlib import Path
 
+import pytest
 import sqlglot
 import yaml
 
@@ -210,3 +215,168 @@ def _value(node, constants):
     if isinstance(node, ast.Name):
         return constants.get(node.id)
     return None
+
+
+# --- tests -------------------------------------------------------------------------------
+
+
+def _build(data=None, **contract_overrides):
+    from catalog.contracts import parse_contract
+    from catalog.platform.contract import contract_document, contract_text
+    from catalog.platform.scaffold import scaffold_build
+    from catalog.platform.spec import spec_parse
+
+    parsed_spec, errors = spec_parse(data or spec())
+    assert not errors, errors
+    document = contract_document(parsed_spec, owner_team="sales-analytics")
+    document.update(contract_overrides)
+    text = contract_text(document)
+    parsed = parse_contract(text)
+    assert parsed.ok, parsed.errors
+    return scaffold_build(contract=parsed.contract, contract_text=text)
+
+
+def _zip_files(scaffold) -> dict[str, str]:
+    return unzip(scaffold.zip_bytes())[1]
+
+
+def test_generated_project_is_valid_yaml_with_resolving_jinja_and_parsing_sql():
+    scaffold = _build()
+    assert check_dbt_project(_zip_files(scaffold), scaffold.project) == []
+
+
+def test_the_checker_catches_a_dangling_ref_and_bad_sql():
+    scaffold = _build()
+    files = _zip_files(scaffold)
+    model = f"{scaffold.project}/models/orders_daily.sql"
+    files[model] = files[model].replace("{{ source('raw', 'orders') }}", "{{ ref('missing') }}") + " WHERE ("
+    problems = check_dbt_project(files, scaffold.project)
+    assert any("ref('missing') names no model" in p for p in problems)
+    assert any("does not parse" in p for p in problems)
+
+
+def test_product_sources_are_input_ports_and_dbt_sources():
+    data = spec(
+        source_tables=["raw.orders", "marketing/segments"],
+        transformation_sql="SELECT o.order_id, s.segment FROM raw.orders o JOIN segments s ON o.customer_id = s.id",
+        columns=None,
+        quality_checks=[
+            {
+                "name": "segments_known",
+                "query": "SELECT COUNT(*) FROM orders_daily WHERE segment NOT IN (SELECT segment FROM segments)",
+            }
+        ],
+    )
+    scaffold = _build(data)
+    files = _zip_files(scaffold)
+    assert check_dbt_project(files, scaffold.project) == []
+    root = scaffold.project
+    assert "{{ source('marketing', 'segments') }} AS s" in files[f"{root}/models/orders_daily.sql"]
+    assert "{{ source('marketing', 'segments') }}" in files[f"{root}/tests/quality/segments_known.sql"]
+    sources = yaml.safe_load(files[f"{root}/models/sources.yml"])["sources"]
+    assert {s["name"] for s in sources} == {"raw", "marketing"}
+    schema = yaml.safe_load(files[f"{root}/models/schema.yml"])
+    assert [c["name"] for c in schema["models"][0]["columns"]] == ["order_id", "segment"]  # from the SQL
+
+
+def test_dag_compiles_and_runs_dbt_run_then_dbt_test_then_publish_on_the_schedule():
+    scaffold = _build(spec(schedule="*/30 6-18 * * MON-FRI"))
+    facts = dag_facts(scaffold.files[f"dags/{scaffold.project}.py"])
+    assert facts == {
+        "tasks": {"dbt_run": "dbt_run", "dbt_test": "dbt_test", "publish": "publish"},
+        "chain": ["dbt_run", "dbt_test", "publish"],
+        "schedule": "*/30 6-18 * * MON-FRI",
+        "dag_id": "sales_orders_daily",
+    }
+
+
+def test_zip_is_deterministic_and_names_cannot_escape_the_project():
+    hostile = [
+        {"name": "../../etc/passwd", "query": "SELECT COUNT(*) FROM orders_daily", "threshold": 0},
+        {"name": "/abs", "query": "SELECT COUNT(*) FROM orders_daily", "threshold": 0},
+        {"name": "..", "query": "SELECT COUNT(*) FROM orders_daily", "threshold": 0},
+    ]
+    first = _build(sla={"quality_checks": hostile}).zip_bytes()
+    second = _build(sla={"quality_checks": hostile}).zip_bytes()
+    assert first == second
+    infos, files = unzip(first)
+    for info in infos:
+        parts = info.filename.split("/")
+        assert parts[0] == "sales_orders_daily" and ".." not in parts and not info.filename.startswith("/")
+        assert info.date_time == (1980, 1, 1, 0, 0, 0)
+    quality = sorted(n.rsplit("/", 1)[1] for n in files if "/tests/quality/" in n)
+    assert quality == ["abs.sql", "etc_passwd.sql", "unnamed.sql"]
+
+
+def test_a_contract_without_a_platform_spec_has_no_scaffold():
+    from catalog.contracts import parse_contract
+    from catalog.platform.scaffold import NoScaffold, scaffold_build
+    from tests.factories import contract_text
+
+    text = contract_text()
+    with pytest.raises(NoScaffold):
+        scaffold_build(contract=parse_contract(text).contract, contract_text=text)
+
+
+def _dbt() -> str | None:
+    return os.environ.get("DBT_BIN") or shutil.which("dbt")
+
+
+@pytest.mark.skipif(_dbt() is None, reason="dbt-core is not installed (set DBT_BIN to a dbt executable)")
+def test_dbt_parses_and_builds_the_generated_project(tmp_path):
+    """With dbt-duckdb: `dbt parse` accepts the project, and `dbt build` over a small DuckDB
+    source passes, then fails the generated quality test once a negative amount appears."""
+    scaffold = _build()
+    zipfile.ZipFile(io.BytesIO(scaffold.zip_bytes())).extractall(tmp_path)
+    project = tmp_path / scaffold.project
+    dbt = _dbt()
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    parse = subprocess.run(
+        [dbt, "parse", "--profiles-dir", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert parse.returncode == 0, parse.stdout + parse.stderr
+
+    python = Path(dbt).with_name("python")  # the interpreter dbt runs with has its duckdb
+    if not python.exists():
+        return
+    (project / "target").mkdir(exist_ok=True)
+
+    def load(amount: float) -> None:
+        script = (
+            "import duckdb, sys\n"
+            "con = duckdb.connect(sys.argv[1])\n"
+            "con.execute('create schema if not exists raw')\n"
+            "con.execute('create or replace table raw.customers as select * from (values (1), (2)) t(id)')\n"
+            "con.execute(\"create or replace table raw.orders as select * from (values ('o1', 1, 10.0, 'pending'), "
+            "('o2', 2, ?, 'completed')) t(order_id, customer_id, total_amount, status)\", [float(sys.argv[2])])\n"
+        )
+        subprocess.run(
+            [str(python), "-c", script, str(project / "target/dev.duckdb"), str(amount)], check=True
+        )
+
+    load(5.0)
+    build = subprocess.run(
+        [dbt, "build", "--profiles-dir", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    load(-5.0)
+    failing = subprocess.run(
+        [dbt, "build", "--profiles-dir", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert failing.returncode != 0
+    assert "no_negative_amounts" in failing.stdout
