@@ -44,6 +44,15 @@ def ref_jinja(model: str) -> str:
     return f"{{{{ ref('{model}') }}}}"
 
 
+_JINJA_OPEN = re.compile(r"\{(?=[{%#])")
+
+
+def jinja_escape(text: str) -> str:
+    """Text that dbt's Jinja renders back to itself: `{{`, `{%` and `{#` are written as the
+    expression `{{ "{" }}` followed by the rest (a SQL string literal or a description may hold them)."""
+    return _JINJA_OPEN.sub('{{ "{" }}', text)
+
+
 def rewrite_tables(sql: str, replacements: dict[tuple[str, str], str]) -> str:
     """`sql` with every table whose (schema, name), lower-cased, is in `replacements` replaced by
     that Jinja expression (aliases kept). Raises ValueError when the SQL does not parse."""
@@ -60,7 +69,7 @@ def rewrite_tables(sql: str, replacements: dict[tuple[str, str], str]) -> str:
         table.set("this", exp.to_identifier(placeholder))
         table.set("db", None)
         table.set("catalog", None)
-    text = tree.sql(dialect=PARSE_DIALECT, pretty=True)
+    text = jinja_escape(tree.sql(dialect=PARSE_DIALECT, pretty=True))
     # Longest first: mesh_placeholder_10 must not be hit by mesh_placeholder_1.
     for placeholder in sorted(placeholders, key=len, reverse=True):
         text = text.replace(placeholder, placeholders[placeholder])

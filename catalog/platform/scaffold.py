@@ -19,6 +19,7 @@ from .dbt import (
     check_test_sql,
     column_tests,
     docs_block,
+    jinja_escape,
     dump,
     number_text,
     project_name,
@@ -93,7 +94,7 @@ def scaffold_build(*, contract: dict, contract_text: str) -> Scaffold:
             table, _, column = ref.rpartition(".")
             relationship = next(((s, column) for s in sources if s.spec == table), None)
         tests, singular = column_tests(field, relationship)
-        entry = {"name": field["name"], "description": field.get("description") or ""}
+        entry = {"name": field["name"], "description": jinja_escape(field.get("description") or "")}
         if field.get("type"):
             entry["data_type"] = field["type"]
         patterns = [c["value"] for c in field.get("constraints") or [] if c["type"] == "pattern"]
@@ -119,7 +120,7 @@ def scaffold_build(*, contract: dict, contract_text: str) -> Scaffold:
         header = f"-- Quality check {check['name']!r} of the contract"
         if check.get("description"):
             header += f": {check['description']}"
-        header = header.replace("\n", " ")
+        header = jinja_escape(header.replace("\n", " "))
         files[f"tests/quality/{stem}.sql"] = (
             f"{header}\n-- Fails when its count exceeds the threshold ({number_text(check.get('threshold'))}), "
             "the portal's own rule.\n"

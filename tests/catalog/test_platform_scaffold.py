@@ -90,6 +90,7 @@ JINJA = re.compile(r"\{\{(.*?)\}\}|\{%(.*?)%\}", re.S)
 REF = re.compile(r"^\s*ref\('([A-Za-z0-9_]+)'\)\s*$")
 SOURCE = re.compile(r"^\s*source\('([A-Za-z0-9_]+)',\s*'([A-Za-z0-9_]+)'\)\s*$")
 DOC = re.compile(r"""^\s*doc\(["']([A-Za-z0-9_]+)["']\)\s*$""")
+ESCAPED_BRACE = re.compile(r'^ "\{" $')
 CONFIG = re.compile(r"^\s*config\(severity='(warn|error)'\)\s*$|^\s*config\(materialized='table'\)\s*$")
 BLOCK_TAG = re.compile(r"^\s*(docs [A-Za-z0-9_]+|enddocs|raw|endraw)\s*$")
 
@@ -155,7 +156,7 @@ def check_dbt_project(files: dict[str, str], project: str) -> list[str]:
             elif m := DOC.match(expression):
                 if m[1] not in docs:
                     problems.append(f"{path}: doc('{m[1]}') has no docs block")
-            elif not CONFIG.match(expression):
+            elif not CONFIG.match(expression) and not ESCAPED_BRACE.match(expression):
                 problems.append(f"{path}: unexpected Jinja {{{{{expression}}}}}")
         if path.endswith(".sql"):
             sql = JINJA.sub(_jinja_as_sql, text)
@@ -170,6 +171,8 @@ def _jinja_as_sql(match) -> str:
     expression = match.group(1)
     if expression is None:
         return ""
+    if ESCAPED_BRACE.match(expression):
+        return "{"
     if m := REF.match(expression):
         return m[1]
     if m := SOURCE.match(expression):
@@ -253,6 +256,35 @@ def test_the_checker_catches_a_dangling_ref_and_bad_sql():
     problems = check_dbt_project(files, scaffold.project)
     assert any("ref('missing') names no model" in p for p in problems)
     assert any("does not parse" in p for p in problems)
+
+
+def test_braces_in_sql_and_descriptions_stay_text_for_dbt(tmp_path):
+    data = spec(
+        transformation_sql=(
+            "SELECT o.order_id, '{{ oops }}' AS note FROM raw.orders o JOIN raw.customers c ON o.customer_id = c.id"
+        ),
+        columns=[{"name": "order_id", "type": "string", "description": "Id {% if %} {# x #}"}],
+        quality_checks=[{"name": "q", "query": "SELECT COUNT(*) FROM orders_daily WHERE order_id = '{{x}}'"}],
+    )
+    scaffold = _build(data)
+    files = _zip_files(scaffold)
+    assert check_dbt_project(files, scaffold.project) == []
+    model = files[f"{scaffold.project}/models/orders_daily.sql"]
+    assert "'{{ \"{\" }}{ oops }}' AS note" in model
+    if _dbt() is not None:  # and dbt renders it back to the text
+        zipfile.ZipFile(io.BytesIO(scaffold.zip_bytes())).extractall(tmp_path)
+        project = tmp_path / scaffold.project
+        run = subprocess.run(
+            [_dbt(), "compile", "--profiles-dir", ".", "--select", "orders_daily"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        compiled = next((project / "target" / "compiled").rglob("orders_daily.sql")).read_text()
+        assert "'{{ oops }}' AS note" in compiled
 
 
 def test_product_sources_are_input_ports_and_dbt_sources():
