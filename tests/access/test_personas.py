@@ -22,7 +22,7 @@ from rest_framework.authtoken.models import Token
 
 from access import services
 from access.models import AccessRequest
-from catalog.models import SavedSearch
+from catalog.models import DataProduct, SavedSearch
 from governance.models import Policy
 from tests.access.conftest import SENTINEL
 from tests.factories import make_user
@@ -100,6 +100,33 @@ def _saved_search_of_owner(world, persona):
     return SavedSearch.objects.get_or_create(
         user=world["owner"], name="mine", defaults={"query_string": "q=x"}
     )[0].pk
+
+
+PLATFORM_SPEC = {
+    "name": "platform_orders",
+    "domain": "sales",
+    "owner_team": "sales-analytics",
+    "source_tables": ["raw.orders"],
+    "transformation_sql": "SELECT order_id, total_amount FROM raw.orders",
+    "schedule": "0 2 * * *",
+}
+
+
+PLATFORM_POST = dict(PLATFORM_SPEC)  # its name is set per persona, so each registers a new product
+
+
+def _new_platform_name(world, persona):
+    PLATFORM_POST["name"] = f"platform_{persona}"
+    return 0
+
+
+def _platform_product(world, persona):
+    """A draft product registered through the platform API (visible to its owners and leads)."""
+    from catalog.platform.services import platform_product_register
+
+    if not DataProduct.objects.filter(name="platform_orders").exists():
+        platform_product_register(data=PLATFORM_SPEC, user=world["owner"])
+    return 0
 
 
 def _policy(world, persona):
@@ -389,6 +416,37 @@ EXPECTED: dict[str, list[Case]] = {
     "api-product-contract": [
         Case("GET", API_SECRET + "versions/1.0.0/contract/", API_PRODUCT_OK),
         Case("GET", API_VAULT + "versions/1.0.0/contract/", API_HIDDEN),
+    ],
+    # --- platform API
+    "api-platform-products": [
+        Case("GET", "/api/v1/platform/products?domain=sales", API_ALL_OK),
+        Case(
+            "POST",
+            "/api/v1/platform/products",
+            S(401, 403, 403, 403, 201, 201),
+            prepare=_new_platform_name,
+            data=PLATFORM_POST,
+        ),
+        Case(
+            "POST",
+            "/api/v1/platform/products",
+            S(401, 403, 403, 403, 409, 409),
+            data={**PLATFORM_SPEC, "name": HIDDEN},
+        ),
+    ],
+    "api-platform-product": [
+        Case("GET", "/api/v1/platform/products/sales_secret", API_PRODUCT_OK),
+        Case("GET", f"/api/v1/platform/products/sales_{HIDDEN}", API_HIDDEN),
+    ],
+    "api-platform-discover": [Case("GET", "/api/v1/platform/discover?search=invisible", API_ALL_OK)],
+    "api-product-scaffold": [
+        Case(
+            "GET",
+            "/api/v1/products/sales/platform_orders/scaffold.zip",
+            S(401, 404, 404, 404, 200, 200),
+            prepare=_platform_product,
+        ),
+        Case("GET", API_VAULT + "scaffold.zip", S(401, 404, 404, 404, 404, 404)),
     ],
     # --- access API
     "api-access-requests": [
