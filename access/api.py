@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -13,13 +13,39 @@ from rest_framework.views import APIView
 
 from catalog.models import DataProduct
 from catalog.visibility import visible_product_or_404
-from mesh_portal.exceptions import ApiError
+from mesh_portal.exceptions import ApiError, checked_beyond_schema, error_response, invalid, not_found
 
+from . import api_examples as examples
 from . import selectors, services
+from .models import RequestStatus
 from .preview import product_preview
 
-NOT_FOUND = OpenApiResponse(description="No such object, or one you may not see (the same answer).")
-CONFLICT = OpenApiResponse(description="The request is no longer open, or one already exists.")
+NOT_FOUND = not_found()
+CONFLICT = error_response(
+    409,
+    "The request is no longer open, or one already exists.",
+    code="conflict",
+    message="This request is already approved.",
+)
+PAGE_NOT_FOUND = not_found("No such page (past the last one, or not a positive number).")
+
+
+def _forbidden(description: str, message: str):
+    return error_response(403, description, code="permission_denied", message=message)
+
+
+BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+ID_PARAM = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+PAGE_PARAMS = [
+    OpenApiParameter(
+        "page", {"type": "integer", "minimum": 1}, description="From 1; past the last page: 404."
+    ),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": 200},
+        description="Items per page (default 50).",
+    ),
+]
 
 
 class AccessRequestSerializer(serializers.Serializer):
@@ -72,15 +98,42 @@ class GrantSerializer(serializers.Serializer):
         return obj.is_active()
 
 
+def _page_of(name: str, serializer) -> serializers.Serializer:
+    """The paginated answer of a list: {count, next, previous, results}."""
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer(many=True),
+        },
+    )
+
+
 PreviewSerializer = inline_serializer(
     "ProductPreview",
     {
-        "product": serializers.CharField(),
+        "product": serializers.CharField(help_text="<domain>/<name>"),
         "columns": serializers.ListField(child=serializers.CharField()),
-        "rows": serializers.ListField(child=serializers.ListField()),
+        "rows": serializers.ListField(
+            child=serializers.ListField(child=serializers.JSONField()),
+            help_text="At most 100 rows; values are JSON scalars (decimals and dates as text).",
+        ),
         "truncated": serializers.BooleanField(),
-        "error": serializers.CharField(),
-        "consumption": serializers.ListField(child=serializers.DictField()),
+        "error": serializers.CharField(
+            allow_blank=True, help_text="Why the data could not be read (empty when it could)."
+        ),
+        "consumption": inline_serializer(
+            "ConsumptionPort",
+            {
+                "name": serializers.CharField(),
+                "type": serializers.CharField(),
+                "location": serializers.CharField(),
+                "description": serializers.CharField(allow_blank=True),
+            },
+            many=True,
+        ),
     },
 )
 
@@ -89,6 +142,18 @@ class _Pages(PageNumberPagination):
     page_size = 50
     max_page_size = 200
     page_size_query_param = "page_size"
+
+    def get_page_size(self, request):
+        # DRF falls back to the default on a bad value; the API says what is wrong instead.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ApiError(
+                "The request is not valid.",
+                details={"page_size": [f"A whole number from 1 to {self.max_page_size}."]},
+            )
+        return int(raw)
 
 
 def _raise(exc: services.AccessError):
@@ -102,13 +167,30 @@ class AccessRequestList(APIView):
     @extend_schema(
         operation_id="access_requests_list",
         summary="My access requests and those I decide",
-        parameters=[OpenApiParameter("status", OpenApiTypes.STR), OpenApiParameter("page", OpenApiTypes.INT)],
-        responses={200: AccessRequestSerializer(many=True)},
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=RequestStatus.values),
+            *PAGE_PARAMS,
+        ],
+        responses={
+            200: _page_of("AccessRequestPage", AccessRequestSerializer),
+            400: invalid(
+                "Unknown `status`, or bad `page_size`.",
+                details={"status": ["Not one of pending_owner, ..."]},
+            ),
+            404: PAGE_NOT_FOUND,
+        },
+        examples=[examples.REQUEST_PAGE],
     )
     def get(self, request):
         qs = selectors.requests_visible_to(request.user).order_by("-created_at", "-id")
-        if request.query_params.get("status"):
-            qs = qs.filter(status=request.query_params["status"])
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in RequestStatus.values:
+                raise ApiError(
+                    "The request is not valid.",
+                    details={"status": [f"Not one of {', '.join(RequestStatus.values)}."]},
+                )
+            qs = qs.filter(status=wanted)
         pager = _Pages()
         page = pager.paginate_queryset(qs, request, view=self)
         return pager.get_paginated_response(AccessRequestSerializer(page, many=True).data)
@@ -121,13 +203,25 @@ class AccessRequestList(APIView):
             "requester's role or home domain on a public or internal product; otherwise `pending_owner`. "
             "A product you may not see answers 404, like a missing one."
         ),
-        request=AccessRequestCreateSerializer,
+        request={"application/json": AccessRequestCreateSerializer},
         responses={
             201: AccessRequestSerializer,
-            400: OpenApiResponse(description="Invalid."),
+            400: invalid(
+                "A field is missing or invalid (the details name it).",
+                details={"purpose": ["This field is required."]},
+            ),
             404: NOT_FOUND,
-            409: CONFLICT,
+            409: error_response(
+                409,
+                "An open request exists, or access is already held.",
+                code="conflict",
+                message="You already have an open request for this product.",
+            ),
         },
+        examples=[examples.REQUEST_CREATE, examples.REQUEST_CREATED],
+        extensions=checked_beyond_schema(
+            "`expires_at` must be in the future and within the longest grant; `purpose` must say something."
+        ),
     )
     def post(self, request):
         body = AccessRequestCreateSerializer(data=request.data)
@@ -170,12 +264,14 @@ class AccessRequestApprove(_RequestAction):
         operation_id="access_requests_approve",
         summary="Approve the stage you decide (owners, then governance when required)",
         request=None,
+        parameters=[ID_PARAM],
         responses={
             200: AccessRequestSerializer,
-            403: OpenApiResponse(description="Not yours to decide."),
+            403: _forbidden("Not yours to decide.", "Only the product's owners decide this request now."),
             404: NOT_FOUND,
             409: CONFLICT,
         },
+        examples=[examples.REQUEST_APPROVED],
     )
     def post(self, request, pk: int):
         found = self._visible(request, pk)
@@ -188,14 +284,19 @@ class AccessRequestReject(_RequestAction):
     @extend_schema(
         operation_id="access_requests_reject",
         summary="Reject with a comment",
-        request=RejectSerializer,
+        request={"application/json": RejectSerializer},
+        parameters=[ID_PARAM],
         responses={
             200: AccessRequestSerializer,
-            400: OpenApiResponse(description="No comment."),
-            403: OpenApiResponse(description="Not yours to decide."),
+            400: invalid(
+                "No comment.", details=[{"field": "comment", "message": "Say why the request is rejected."}]
+            ),
+            403: _forbidden("Not yours to decide.", "Only the product's owners decide this request now."),
             404: NOT_FOUND,
             409: CONFLICT,
         },
+        examples=[examples.REJECT, examples.REQUEST_REJECTED],
+        extensions=checked_beyond_schema("`comment` must say something (not only spaces)."),
     )
     def post(self, request, pk: int):
         found = self._visible(request, pk)
@@ -212,12 +313,14 @@ class AccessRequestCancel(_RequestAction):
         operation_id="access_requests_cancel",
         summary="Cancel your own open request",
         request=None,
+        parameters=[ID_PARAM],
         responses={
             200: AccessRequestSerializer,
-            403: OpenApiResponse(description="Not your request."),
+            403: _forbidden("Not your request.", "Only the requester may cancel a request."),
             404: NOT_FOUND,
             409: CONFLICT,
         },
+        examples=[examples.REQUEST_CANCELLED],
     )
     def post(self, request, pk: int):
         found = self._visible(request, pk)
@@ -231,15 +334,26 @@ class GrantList(APIView):
         operation_id="grants_list",
         summary="My grants, and the grants on products I own",
         parameters=[
-            OpenApiParameter("active", OpenApiTypes.BOOL),
-            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("active", OpenApiTypes.BOOL, description="true: only grants in force now."),
+            *PAGE_PARAMS,
         ],
-        responses={200: GrantSerializer(many=True)},
+        responses={
+            200: _page_of("GrantPage", GrantSerializer),
+            400: invalid(
+                "Bad `active` or `page_size`.", details={"page_size": ["A whole number from 1 to 200."]}
+            ),
+            404: PAGE_NOT_FOUND,
+        },
+        examples=[examples.GRANT_PAGE],
     )
     def get(self, request):
         qs = selectors.grants_visible_to(request.user).order_by("-created_at", "-id")
-        if request.query_params.get("active") in ("1", "true", "yes"):
-            qs = qs.active()
+        active = request.query_params.get("active")
+        if active is not None:
+            if active.lower() not in BOOLEAN_WORDS:
+                raise ApiError("The request is not valid.", details={"active": ["Use true or false."]})
+            if BOOLEAN_WORDS[active.lower()]:
+                qs = qs.active()
         pager = _Pages()
         page = pager.paginate_queryset(qs, request, view=self)
         return pager.get_paginated_response(GrantSerializer(page, many=True).data)
@@ -249,11 +363,14 @@ class GrantDetail(APIView):
     @extend_schema(
         operation_id="grants_revoke",
         summary="Revoke a grant (the product's owners)",
+        parameters=[ID_PARAM],
         responses={
             204: None,
-            403: OpenApiResponse(description="Not an owner."),
+            403: _forbidden("Not an owner.", "Only the product's owners may revoke its grants."),
             404: NOT_FOUND,
-            409: CONFLICT,
+            409: error_response(
+                409, "The grant has already ended.", code="conflict", message="This grant has already ended."
+            ),
         },
     )
     def delete(self, request, pk: int):
@@ -272,14 +389,31 @@ class ProductPreview(APIView):
         operation_id="products_preview",
         summary="The first 100 rows of a product's data (grant holders, owners, governance)",
         parameters=[
-            OpenApiParameter("domain", OpenApiTypes.STR, OpenApiParameter.PATH),
-            OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH),
+            OpenApiParameter(
+                "domain",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                examples=[OpenApiExample("sales", value="sales")],
+            ),
+            OpenApiParameter(
+                "name",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                examples=[OpenApiExample("orders", value="orders")],
+            ),
         ],
         responses={
             200: PreviewSerializer,
-            403: OpenApiResponse(description="Visible, but request access first."),
+            403: error_response(
+                403,
+                "Visible, but request access first.",
+                code="request_access",
+                message="You have no access to this product's data: request access.",
+                details=[{"request_access": "/api/v1/access-requests/"}],
+            ),
             404: NOT_FOUND,
         },
+        examples=[examples.PREVIEW],
     )
     def get(self, request, domain: str, name: str):
         product: DataProduct = visible_product_or_404(request.user, domain=domain, name=name)

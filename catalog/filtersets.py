@@ -23,13 +23,16 @@ class _ValuesField(forms.Field):
             return []
         if isinstance(value, str):
             value = [value]
+        if len(value) > MAX_FILTER_VALUES:  # counted as given, so the limit is easy to state
+            raise forms.ValidationError(f"At most {MAX_FILTER_VALUES} values.")
         values = []
         for item in value:
             item = str(item).strip().lower()
+            if "\x00" in item:
+                # PostgreSQL text cannot hold NUL; Django's CharField refuses it the same way.
+                raise forms.ValidationError("Null characters are not allowed.")
             if item and item not in values:
                 values.append(item[:150])
-        if len(values) > MAX_FILTER_VALUES:
-            raise forms.ValidationError(f"At most {MAX_FILTER_VALUES} values.")
         return values
 
 

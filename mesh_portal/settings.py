@@ -190,6 +190,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Request bodies get their own components, so required text fields say minLength: 1.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Every authenticated operation documents its 401 in the error shape (mesh_portal/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mesh_portal.openapi.add_authentication_errors",
+    ],
 }
 
 # --- Celery ---------------------------------------------------------------------------

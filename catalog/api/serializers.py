@@ -101,16 +101,15 @@ class VersionSerializer(serializers.Serializer):
     changes = serializers.ListField(
         child=serializers.CharField(), source="changelog_entry.changes", default=list
     )
-    violations = serializers.SerializerMethodField(
-        help_text="Governance findings; only for the product's owners and governance leads (else omitted)."
+    violations = ViolationSerializer(
+        many=True,
+        required=False,
+        help_text="Governance findings; only for the product's owners and governance leads (else omitted).",
     )
-
-    def get_violations(self, version) -> list[dict] | None:
-        return version.violations if self.context.get("sees_drafts") else None
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if data.get("violations") is None:
+        if not self.context.get("sees_drafts"):
             data.pop("violations", None)
         return data
 
@@ -136,3 +135,34 @@ class DomainSerializer(serializers.ModelSerializer):
     class Meta:
         model = Domain
         fields = ["name", "bounded_context", "description", "teams", "product_count"]
+
+
+class ContractSubmitSerializer(serializers.Serializer):
+    contract = serializers.CharField(help_text="The contract, as YAML text.")
+
+
+class ContractProblemSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    line = serializers.IntegerField(allow_null=True)
+    column = serializers.IntegerField(allow_null=True)
+    path = serializers.CharField(help_text="The field path, e.g. `schema.fields[2].type`.")
+    message = serializers.CharField()
+    severity = serializers.CharField(help_text="`error` (rejected) or `warning`.")
+
+
+class SubmitOutcomeSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    action = serializers.ChoiceField(
+        choices=["created", "new_version", "draft_replaced", "unchanged"],
+        help_text="What the submission did (with `dry_run`: what it would do).",
+    )
+    product = serializers.CharField(help_text="<domain>/<name>")
+    version = serializers.CharField()
+    status = serializers.CharField(help_text="`published`, or `draft` when the publish gate keeps it.")
+    published = serializers.BooleanField()
+    stored = serializers.BooleanField()
+    dry_run = serializers.BooleanField()
+    message = serializers.CharField(allow_blank=True)
+    errors = ContractProblemSerializer(many=True)
+    warnings = ContractProblemSerializer(many=True)
+    violations = ViolationSerializer(many=True, help_text="Governance findings of the publish gate.")

@@ -6,7 +6,7 @@ product the caller may not see answers the same 404 as a missing one.
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import renderers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -14,32 +14,62 @@ from rest_framework.views import APIView
 
 from catalog import selectors
 from catalog.filtersets import CLASSIFICATION_CHOICES, STATUS_CHOICES, ProductSearchFilterSet
-from catalog.search import SORTS, product_search
+from catalog.search import MAX_FILTER_VALUES, SORTS, product_search
+from mesh_portal.exceptions import (
+    ErrorSerializer,
+    checked_beyond_schema,
+    error_response,
+    invalid,
+    not_found,
+)
 
+from . import examples
 from .serializers import (
     ContractSerializer,
+    ContractSubmitSerializer,
     DomainSerializer,
     ProductDetailSerializer,
     ProductListParamsSerializer,
     ProductSearchResponseSerializer,
     ProductSummarySerializer,
+    SubmitOutcomeSerializer,
     VersionSerializer,
 )
 
-NOT_FOUND = OpenApiResponse(description="No such product, or one you may not see (the same answer).")
+NOT_FOUND = not_found("No such product, or one you may not see (the same answer).")
 PRODUCT_PARAMS = [
-    OpenApiParameter("domain", OpenApiTypes.STR, OpenApiParameter.PATH),
-    OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH),
+    OpenApiParameter(
+        "domain", OpenApiTypes.STR, OpenApiParameter.PATH, examples=[OpenApiExample("sales", value="sales")]
+    ),
+    OpenApiParameter(
+        "name", OpenApiTypes.STR, OpenApiParameter.PATH, examples=[OpenApiExample("orders", value="orders")]
+    ),
 ]
+
+
+NO_NUL = "^[^\\u0000]*$"  # PostgreSQL text cannot hold NUL: such values answer 400
+
+
+def _values_param(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        {
+            "type": "array",
+            "maxItems": MAX_FILTER_VALUES,
+            "items": {"type": "string", "pattern": NO_NUL},
+        },
+        explode=True,
+        description=f"{description}; repeat for several (any of them), at most {MAX_FILTER_VALUES}.",
+    )
 
 
 SEARCH_PARAMS = [
     OpenApiParameter(
         "search",
-        OpenApiTypes.STR,
+        {"type": "string", "maxLength": 500, "pattern": NO_NUL},
         description='Text, e.g. `orders`, `"order total"`, `cust*`, `domain:sales`.',
     ),
-    OpenApiParameter("domain", OpenApiTypes.STR, many=True, explode=True),
+    _values_param("domain", "Domain name"),
     OpenApiParameter(
         "classification",
         OpenApiTypes.STR,
@@ -50,13 +80,20 @@ SEARCH_PARAMS = [
     OpenApiParameter(
         "status", OpenApiTypes.STR, many=True, explode=True, enum=[s for s, _ in STATUS_CHOICES]
     ),
-    OpenApiParameter("tag", OpenApiTypes.STR, many=True, explode=True),
-    OpenApiParameter("team", OpenApiTypes.STR, many=True, explode=True, description="Owning team."),
+    _values_param("tag", "Tag"),
+    _values_param("team", "Owning team"),
+    # "" is accepted and means "not given", as in the search page's form.
     OpenApiParameter(
-        "pii", OpenApiTypes.STR, enum=["yes", "no"], description="Products with (or without) PII fields."
+        "pii",
+        OpenApiTypes.STR,
+        enum=["yes", "no", ""],
+        description="Products with (or without) PII fields; empty: either.",
     ),
     OpenApiParameter(
-        "sort", OpenApiTypes.STR, enum=list(SORTS), description="Default: relevance (name without text)."
+        "sort",
+        OpenApiTypes.STR,
+        enum=[*SORTS, ""],
+        description="Default (or empty): relevance (name without text).",
     ),
 ]
 
@@ -74,8 +111,12 @@ class ProductList(APIView):
         parameters=[*SEARCH_PARAMS, ProductListParamsSerializer],
         responses={
             200: ProductSearchResponseSerializer,
-            400: OpenApiResponse(description="A parameter is invalid."),
+            400: invalid(
+                "A parameter is invalid (the details name it).",
+                details={"page_size": ["Ensure this value is less than or equal to 100."]},
+            ),
         },
+        examples=[examples.PRODUCT_SEARCH],
     )
     def get(self, request):
         filterset = ProductSearchFilterSet(request.query_params)
@@ -124,6 +165,7 @@ class ProductDetail(APIView):
         summary="One product: its current version's schema and ports",
         parameters=PRODUCT_PARAMS,
         responses={200: ProductDetailSerializer, 404: NOT_FOUND},
+        examples=[examples.PRODUCT_DETAIL],
     )
     def get(self, request, domain: str, name: str):
         product = _visible_product(request, domain, name)
@@ -146,6 +188,7 @@ class ProductVersionList(APIView):
         description="Drafts and governance findings are listed only for the product's owners and governance leads.",
         parameters=PRODUCT_PARAMS,
         responses={200: VersionSerializer(many=True), 404: NOT_FOUND},
+        examples=[examples.VERSION_LIST],
     )
     def get(self, request, domain: str, name: str):
         product = _visible_product(request, domain, name)
@@ -156,9 +199,63 @@ class ProductVersionList(APIView):
     @extend_schema(
         operation_id="products_versions_create",
         summary="Publish a new version of the product's contract",
-        parameters=PRODUCT_PARAMS,
-        request=OpenApiTypes.OBJECT,
-        responses={201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: NOT_FOUND},
+        description=(
+            "The body is the contract: YAML text (`Content-Type: application/yaml` or `text/plain`) or "
+            'JSON `{"contract": "<YAML text>"}`. The publish gate decides: the version is published, or '
+            "kept as a draft with its governance findings. `?dry_run=1` validates and evaluates only. "
+            "Only the product's owners may publish (others who may see it: 403); creating a product "
+            "needs membership of a team of the domain."
+        ),
+        parameters=[
+            *PRODUCT_PARAMS,
+            OpenApiParameter(
+                "dry_run",
+                OpenApiTypes.STR,
+                enum=["1", "0", "true", "false", "yes", "no"],
+                description="`1`, `true` or `yes`: validate and evaluate, store nothing.",
+            ),
+        ],
+        request={
+            "application/yaml": OpenApiTypes.STR,
+            "text/plain": OpenApiTypes.STR,
+            "application/json": ContractSubmitSerializer,
+        },
+        responses={
+            201: OpenApiResponse(SubmitOutcomeSerializer, description="A new product or a new version."),
+            200: OpenApiResponse(
+                SubmitOutcomeSerializer,
+                description="A dry run, a draft replaced, or the same contract again (unchanged).",
+            ),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="The contract does not parse or breaks the format (details: each problem "
+                "with file, line, column and field path), or the body is not text.",
+                examples=examples.SUBMIT_ERRORS_400,
+            ),
+            403: error_response(
+                403,
+                "You may see the product but not publish it, or may not create products in the domain.",
+                code="permission_denied",
+                message="Only the product's owners may publish versions of it.",
+            ),
+            404: not_found("No such domain."),
+            409: error_response(
+                409,
+                "This version is published with a different contract: bump the version.",
+                code="version_immutable",
+                message="sales/orders 1.0.0 is published and cannot change: bump the version.",
+            ),
+            413: error_response(
+                413,
+                "The contract is larger than MESH_CONTRACT_MAX_BYTES.",
+                code="too_large",
+                message="The contract is larger than 262144 bytes.",
+            ),
+        },
+        examples=[examples.SUBMIT_YAML, examples.SUBMIT_JSON, examples.SUBMIT_OUTCOME],
+        extensions=checked_beyond_schema(
+            "The contract is validated against the contract format and the publish gate."
+        ),
     )
     def post(self, request, domain: str, name: str):
         # Publishing lives with the publish service's owner; this view only routes to it.
@@ -200,13 +297,30 @@ class ProductVersionContract(APIView):
             "JSON by default (`contract` holds the YAML text); the YAML itself with "
             "`Accept: application/yaml` or `text/plain`, or `?format=yaml`."
         ),
-        parameters=[*PRODUCT_PARAMS, OpenApiParameter("version", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        parameters=[
+            *PRODUCT_PARAMS,
+            OpenApiParameter(
+                "version",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                examples=[OpenApiExample("1.0.0", value="1.0.0")],
+            ),
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=["json", "yaml", "txt"],
+                description="Overrides the Accept header; any other value answers 404.",
+            ),
+        ],
         responses={
             (200, "application/json"): ContractSerializer,
-            (200, "application/yaml"): OpenApiTypes.STR,
+            (200, "application/yaml"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="The contract document itself."
+            ),
             (200, "text/plain"): OpenApiTypes.STR,
-            404: NOT_FOUND,
+            404: not_found("No such product or version, one you may not see, or an unknown `format`."),
         },
+        examples=[examples.CONTRACT, examples.CONTRACT_YAML],
     )
     def get(self, request, domain: str, name: str, version: str):
         product = _visible_product(request, domain, name)
@@ -234,6 +348,7 @@ class DomainList(APIView):
         operation_id="domains_list",
         summary="Every domain, its teams and how many of its products you may see",
         responses={200: DomainSerializer(many=True)},
+        examples=[examples.DOMAIN_LIST],
     )
     def get(self, request):
         return Response(DomainSerializer(selectors.domain_list_for(user=request.user), many=True).data)

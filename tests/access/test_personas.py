@@ -528,6 +528,11 @@ EXPECTED: dict[str, list[Case]] = {
         Case("GET", API_SECRET + "preview/", S(401, 403, 200, 404, 200, 200)),
         Case("GET", API_VAULT + "preview/", API_HIDDEN),
     ],
+    # Any other /api/v1/ path: the JSON 404, for everyone (it describes no data).
+    "api-not-found": [
+        Case("GET", "/api/v1/no-such-route/", S(404, 404, 404, 404, 404, 404)),
+        Case("POST", "/api/v1/access-requests/not-a-number/approve/", S(404, 404, 404, 404, 404, 404)),
+    ],
     # --- access pages
     "product-access": [
         Case("GET", "/access" + SECRET, HTML_PRODUCT_OK),
