@@ -189,6 +189,9 @@ FIELD_SUFFIXES = [
 ]
 TYPES = ["string", "integer", "bigint", "double", "decimal(12,2)", "boolean", "date", "timestamp"]
 CLASSIFICATIONS = ["public", "internal", "internal", "internal", "confidential", "restricted"]
+# What monitoring would have filled in (quality health, freshness), skewed like a real catalog.
+QUALITY = ["unknown", "passing", "passing", "passing", "warning", "failing"]
+FRESHNESS = ["unknown", "fresh", "fresh", "fresh", "late", "stale"]
 PHRASES = [
     "late delivery",
     "gross margin",
@@ -304,8 +307,8 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
         copy_rows(
             raw,
             "catalog_team",
-            ["id", "name", "domain_id", "contact", "slack", "webhook_url"],
-            [(i + 1, t, domain_id[d], f"{t}@example.com", "", "") for i, (d, t) in enumerate(teams)],
+            ["id", "name", "domain_id", "contact", "slack", "webhook_url", "webhook_secret"],
+            [(i + 1, t, domain_id[d], f"{t}@example.com", "", "", "") for i, (d, t) in enumerate(teams)],
         )
         team_ids = {d: [i + 1 for i, (dd, _) in enumerate(teams) if dd == d] for d in domains}
         copy_rows(raw, "catalog_tag", ["id", "name"], [(i + 1, t) for i, t in enumerate(tags)])
@@ -328,6 +331,8 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
                     discovery,
                     None,
                     "",
+                    rng.choice(QUALITY),
+                    rng.choice(FRESHNESS),
                     now,
                     now,
                 )
@@ -393,6 +398,8 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
                 "discovery",
                 "current_version_id",
                 "source",
+                "quality_health",
+                "freshness_status",
                 "created_at",
                 "updated_at",
             ],

@@ -9,7 +9,7 @@ also narrows any DataProduct queryset with the same semantics as search
 import django_filters
 from django import forms
 
-from .models import Classification, DataProduct, VersionStatus
+from .models import Classification, DataProduct, FreshnessStatus, QualityHealth, VersionStatus
 from .search import DRAFT, MAX_FILTER_VALUES, PAGE_SIZE, SORTS, UNCLASSIFIED, SearchQuery, apply_filters
 
 
@@ -66,6 +66,8 @@ class ProductSearchFilterSet(django_filters.FilterSet):
     pii = django_filters.ChoiceFilter(
         field_name="pii", choices=[("yes", "Contains PII"), ("no", "No PII")], method="_pii"
     )
+    quality = _ChoicesFilter(field_name="quality", choices=QualityHealth.choices)
+    freshness = _ChoicesFilter(field_name="freshness", choices=FreshnessStatus.choices)
     sort = django_filters.ChoiceFilter(choices=[(s, s) for s in SORTS], method="_no_op")
 
     class Meta:
@@ -84,7 +86,7 @@ class ProductSearchFilterSet(django_filters.FilterSet):
         """The validated parameters as a SearchQuery (call is_valid() first)."""
         data = self.form.cleaned_data
         filters = {}
-        for key in ("domain", "classification", "status", "tag", "team"):
+        for key in ("domain", "classification", "status", "tag", "team", "quality", "freshness"):
             if data.get(key):
                 filters[key] = tuple(data[key])
         if data.get("pii"):

@@ -139,6 +139,12 @@ class DataProduct(models.Model):
     source = models.CharField(
         max_length=500, blank=True, help_text="Where the contract comes from (a synced folder), if anywhere."
     )
+    # Denormalized for the search facets, which group and filter by plain columns of this row
+    # (no join per visible product): the current version's status (`draft` when none is
+    # published) and whether the shown version has a PII field. Kept by the publish service
+    # (`_refresh_product`), the only writer of `current_version`.
+    version_status = models.CharField(max_length=20, default="draft", db_default="draft")
+    contains_pii = models.BooleanField(default=False, db_default=False)
     # Monitoring state, kept by the monitoring sweeps; indexed so a sweep reads only what is due
     # and the search facets filter on one column.
     quality_health = models.CharField(
@@ -161,6 +167,12 @@ class DataProduct(models.Model):
     class Meta:
         ordering = ["domain__name", "name"]
         constraints = [models.UniqueConstraint(fields=["domain", "name"], name="unique_product_per_domain")]
+        # Browsing sorts by name and by last update: walked in index order, a page is read
+        # without sorting every visible product.
+        indexes = [
+            models.Index(fields=["name"], name="catalog_product_name"),
+            models.Index(fields=["-updated_at", "-id"], name="catalog_product_updated"),
+        ]
         permissions = [("read_data", "Can read the product's data")]
 
     def __str__(self):

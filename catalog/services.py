@@ -483,6 +483,11 @@ def _refresh_product(product: DataProduct, *, team: Team, source: str | None, cr
     product.description = contract.get("description") or ""
     product.classification = contract.get("classification") or ""
     product.discovery = (contract.get("access") or {}).get("discovery") or "public"
+    # The search facets' columns (catalog.search.facets), from the same version as the search document.
+    product.version_status = (
+        product.current_version.status if product.current_version else VersionStatus.DRAFT
+    )
+    product.contains_pii = shown.fields.filter(is_pii=True).exists()
     if source is not None:
         product.source = source
     product.save()

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from catalog import selectors
 from catalog.filtersets import CLASSIFICATION_CHOICES, STATUS_CHOICES, ProductSearchFilterSet
+from catalog.models import FreshnessStatus, QualityHealth
 from catalog.search import MAX_FILTER_VALUES, SORTS, product_search
 from mesh_portal.exceptions import (
     ErrorSerializer,
@@ -90,6 +91,22 @@ SEARCH_PARAMS = [
         description="Products with (or without) PII fields; empty: either.",
     ),
     OpenApiParameter(
+        "quality",
+        OpenApiTypes.STR,
+        many=True,
+        explode=True,
+        enum=QualityHealth.values,
+        description="Quality health from the latest checks (`unknown`: not measured yet).",
+    ),
+    OpenApiParameter(
+        "freshness",
+        OpenApiTypes.STR,
+        many=True,
+        explode=True,
+        enum=FreshnessStatus.values,
+        description="Freshness against the SLA (`unknown`: not measured yet).",
+    ),
+    OpenApiParameter(
         "sort",
         OpenApiTypes.STR,
         enum=[*SORTS, ""],
@@ -104,7 +121,7 @@ class ProductList(APIView):
         summary="Search the products you may see",
         description=(
             "The same search, ranking and facets as the search page. `search` takes words (all must "
-            'match), "phrases", prefix*, and domain:/tag:/team:/classification:/status:/pii: filters. '
+            'match), "phrases", prefix*, and domain:/tag:/team:/classification:/status:/pii:/quality:/freshness: filters. '
             "Filters given as parameters combine with those in the text (values of one filter: any; "
             "different filters: all)."
         ),

@@ -20,6 +20,7 @@ from catalog.models import (
     ProductVersion,
     SchemaField,
     SearchDocument,
+    VersionStatus,
 )
 
 from .matching import TS_CONFIG
@@ -150,6 +151,19 @@ def search_documents_rebuild(*, product_ids=None, batch_size: int = 1000) -> int
                     "field_count",
                     "refreshed_at",
                 ],
+            )
+            # The product rows' search facet columns, as the publish service keeps them.
+            for contains_pii in (True, False):
+                DataProduct.objects.filter(
+                    pk__in=[d.product_id for d in docs if d.has_pii == contains_pii]
+                ).update(contains_pii=contains_pii)
+            DataProduct.objects.filter(pk__in=[p.pk for p in batch]).update(
+                version_status=Coalesce(
+                    Subquery(
+                        ProductVersion.objects.filter(pk=OuterRef("current_version_id")).values("status")[:1]
+                    ),
+                    Value(VersionStatus.DRAFT),
+                )
             )
             if connection.vendor == "postgresql":
                 # One set-based statement per batch (compiling an expression per row costs more

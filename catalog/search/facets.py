@@ -1,88 +1,112 @@
-"""Facet counts: each facet counted without its own filter, so values can be combined."""
+"""Facet counts: each facet counted without its own filter, so values can be combined.
+
+The scalar facets (domain, team, classification, status, PII, quality health, freshness) are
+plain columns of the product row, so one statement counts them all: the matching products
+(the tag filter applied) grouped by the combination of those columns and of each filter's
+verdict, then rolled up once per facet, each sum skipping the rows that fail another facet's
+filter. The database reads every matching product once; Python sees a few dozen rows. The
+tag facet is a second grouped query over the tag table.
+"""
 
 from __future__ import annotations
 
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    IntegerField,
-    Q,
-    Value,
-    When,
-)
+from django.db import connection
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, IntegerField, Q, Value, When
 
-from catalog.models import (
-    DataProduct,
-    VersionStatus,
-)
+from catalog.models import DataProduct, FreshnessStatus, QualityHealth, VersionStatus
 
-from .query import DRAFT, FACET_LABELS, NOT_MEASURED, UNCLASSIFIED, Facet, FacetValue, SearchQuery
+from .matching import apply_filters, filter_condition
+from .query import DRAFT, FACET_LABELS, UNCLASSIFIED, Facet, FacetValue, SearchQuery
 
 TAG_FACET_LIMIT = 30
-_SCALAR_COLUMNS = {
-    "domain": "domain_name",
-    "team": "team_name",
-    "classification": "cls",
-    "status": "st",
-    "pii": "pii",
+# Facet key -> the product column it counts.
+SCALAR_COLUMNS = {
+    "domain": "domain_id",
+    "team": "owning_team_id",
+    "classification": "classification",
+    "status": "version_status",
+    "pii": "contains_pii",
+    "quality": "quality_health",
+    "freshness": "freshness_status",
+}
+FACET_ORDER = ("domain", "classification", "status", "tag", "team", "pii", "quality", "freshness")
+
+# How each facet's value is read from the grouped rows (domain and team names by a join on
+# their small tables, after grouping).
+_VALUE_SQL = {
+    "domain": ('"catalog_domain"."name"', 'JOIN "catalog_domain" ON "catalog_domain"."id" = c."domain_id"'),
+    "team": ('"catalog_team"."name"', 'JOIN "catalog_team" ON "catalog_team"."id" = c."owning_team_id"'),
+    "classification": ('c."classification"', ""),
+    "status": ('c."version_status"', ""),
+    "pii": ("CASE WHEN c.\"contains_pii\" THEN 'yes' ELSE 'no' END", ""),
+    "quality": ('c."quality_health"', ""),
+    "freshness": ('c."freshness_status"', ""),
 }
 
 
-FACET_ORDER = ("domain", "classification", "status", "tag", "team", "pii", "quality", "freshness")
+def facets_count(matching, query: SearchQuery, filters) -> tuple[dict[str, Facet], int]:
+    """All facets of the products of `matching` (visible, matching the text) and the number
+    passing every filter. Two queries."""
+    facets, total = _scalar_facets(matching, query, filters)
+    passing = apply_filters(matching, filters, skip=("tag",)).order_by().values("pk")
+    facets["tag"] = _tag_facet(Q(dataproduct_id__in=passing), query, filters)
+    return {key: facets[key] for key in FACET_ORDER}, total
 
 
-def _row_value(row: dict, key: str) -> str:
-    raw = row[_SCALAR_COLUMNS[key]]
-    if key == "classification":
-        return raw or UNCLASSIFIED
-    if key == "pii":
-        return "yes" if raw else "no"
-    return raw
+def _scalar_facets(matching, query: SearchQuery, filters) -> tuple[dict[str, Facet], int]:
+    conditions = {}
+    for key in SCALAR_COLUMNS:
+        condition = filter_condition(key, filters[key]) if filters.get(key) else None
+        if condition is not None:
+            conditions[key] = condition
+    grouped = (
+        apply_filters(matching, filters, skip=tuple(SCALAR_COLUMNS))  # the tag filter
+        .order_by()
+        .annotate(
+            **{f"f_{key}": ExpressionWrapper(c, output_field=BooleanField()) for key, c in conditions.items()}
+        )
+        .values(*SCALAR_COLUMNS.values(), *(f"f_{key}" for key in conditions))
+        .annotate(n=Count("pk"))
+    )
+    inner, params = grouped.query.sql_with_params()
 
+    def passing(skip: str | None) -> str:
+        flags = [f'c."f_{key}"' for key in conditions if key != skip]
+        return " AND ".join(flags) if flags else "1 = 1"
 
-def _row_passes(row: dict, filters, skip_key: str | None = None) -> bool:
-    """Whether a row (a product, or a combination of facet values) passes the scalar filters."""
-    for key in _SCALAR_COLUMNS:
-        if key == skip_key or not filters.get(key):
-            continue
-        if key == "pii" and len(set(filters["pii"])) > 1:
-            continue
-        if _row_value(row, key) not in filters[key]:
-            return False
-    return True
-
-
-def _scalar_facets(rows: list[dict], query: SearchQuery, filters) -> tuple[dict[str, Facet], int]:
-    """Counts per value of domain, classification, status, team and PII from rows of facet
-    values with a count `n`; each facet is counted without its own filter, so that several
-    values of one facet can be combined. Also returns the total passing every filter."""
-    total = sum(row["n"] for row in rows if _row_passes(row, filters))
-    facets: dict[str, Facet] = {}
-    for key in _SCALAR_COLUMNS:
-        counts: dict[str, int] = {}
-        for row in rows:
-            if _row_passes(row, filters, skip_key=key):
-                value = _row_value(row, key)
-                counts[value] = counts.get(value, 0) + row["n"]
+    selects = [
+        f"SELECT '{key}' AS k, {value} AS v, SUM(CASE WHEN {passing(key)} THEN c.\"n\" ELSE 0 END) AS n "
+        f"FROM c {join} GROUP BY {value}"
+        for key, (value, join) in _VALUE_SQL.items()
+    ]
+    selects.append(
+        f"SELECT 'total' AS k, '' AS v, SUM(CASE WHEN {passing(None)} THEN c.\"n\" ELSE 0 END) AS n FROM c"
+    )
+    sql = f"WITH c AS ({inner}) " + " UNION ALL ".join(selects)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    counts: dict[str, dict[str, int]] = {key: {} for key in SCALAR_COLUMNS}
+    total = 0
+    for key, value, n in rows:
+        n = int(n or 0)
+        if key == "total":
+            total = n
+        elif n:
+            if key == "classification":
+                value = value or UNCLASSIFIED
+            counts[key][value] = counts[key].get(value, 0) + n
+    facets = {}
+    for key, values in counts.items():
         for selected in filters.get(key, ()):
-            counts.setdefault(selected, 0)
-        ordered = sorted(counts.items(), key=_facet_order(key))
+            values.setdefault(selected, 0)
+        ordered = sorted(values.items(), key=_facet_order(key))
         facets[key] = Facet(
             key,
             FACET_LABELS[key],
             tuple(FacetValue(v, _facet_label(key, v), n, query.is_selected(key, v)) for v, n in ordered),
         )
     return facets, total
-
-
-def _with_placeholders(facets: dict[str, Facet], total: int) -> dict[str, Facet]:
-    """Quality health and freshness read "not measured" until checks and monitoring exist."""
-    for key in ("quality", "freshness"):
-        facets[key] = Facet(
-            key, FACET_LABELS[key], (FacetValue(NOT_MEASURED, "Not measured", total, False),), measured=False
-        )
-    return {key: facets[key] for key in FACET_ORDER}
 
 
 def _tag_facet(products: Q, query: SearchQuery, filters) -> Facet:
@@ -111,22 +135,27 @@ def _tag_facet(products: Q, query: SearchQuery, filters) -> Facet:
     )
 
 
-_STATUS_ORDER = {
-    s: i
-    for i, s in enumerate([VersionStatus.PUBLISHED, VersionStatus.DEPRECATED, VersionStatus.RETIRED, DRAFT])
-}
+def _order_of(values) -> dict[str, int]:
+    return {v: i for i, v in enumerate(values)}
 
 
-_CLASS_ORDER = {
-    c: i for i, c in enumerate(["public", "internal", "confidential", "restricted", UNCLASSIFIED])
+_ORDERS = {
+    "status": _order_of([VersionStatus.PUBLISHED, VersionStatus.DEPRECATED, VersionStatus.RETIRED, DRAFT]),
+    "classification": _order_of(["public", "internal", "confidential", "restricted", UNCLASSIFIED]),
+    "quality": _order_of(
+        [*(c for c in QualityHealth.values if c != QualityHealth.UNKNOWN), QualityHealth.UNKNOWN]
+    ),
+    "freshness": _order_of(
+        [*(c for c in FreshnessStatus.values if c != FreshnessStatus.UNKNOWN), FreshnessStatus.UNKNOWN]
+    ),
 }
+_LABELS = {"quality": dict(QualityHealth.choices), "freshness": dict(FreshnessStatus.choices)}
 
 
 def _facet_order(key):
-    if key == "status":
-        return lambda kv: (_STATUS_ORDER.get(kv[0], 99), kv[0])
-    if key == "classification":
-        return lambda kv: (_CLASS_ORDER.get(kv[0], 98), kv[0])
+    if key in _ORDERS:
+        order = _ORDERS[key]
+        return lambda kv: (order.get(kv[0], 99), kv[0])
     if key == "pii":
         return lambda kv: (kv[0] != "yes",)
     return lambda kv: (-kv[1], kv[0])
@@ -135,6 +164,8 @@ def _facet_order(key):
 def _facet_label(key: str, value: str) -> str:
     if key == "pii":
         return "Contains PII" if value == "yes" else "No PII"
+    if key in _LABELS:
+        return _LABELS[key].get(value, value)
     if key in ("classification", "status"):
         return value.capitalize()
     return value

@@ -23,9 +23,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Length
 
-from catalog.models import DataProduct
+from catalog.models import DataProduct, Domain, Team
 
-from .query import DRAFT, UNCLASSIFIED, ParsedText, Term, normalize
+from .query import UNCLASSIFIED, ParsedText, Term, normalize
 
 TS_CONFIG = "english"
 # PostgreSQL trigram threshold for "is this a typo of a word of the name": 0.4 admits one wrong,
@@ -44,11 +44,39 @@ TYPO_SCORED = 50
 
 
 def _status_expr():
-    return Coalesce(F("current_version__status"), Value(DRAFT))
+    return F("version_status")
 
 
 def _pii_expr():
-    return Coalesce(F("search_document__has_pii"), Value(False), output_field=BooleanField())
+    return F("contains_pii")
+
+
+def filter_condition(key: str, values: tuple[str, ...]) -> Q | None:
+    """The condition of one facet filter (any of `values`) on plain columns of the product row,
+    or None when it selects everything (`pii` with both values). Domain and team names become
+    ids through a subquery on their small tables, not a join per product."""
+    if key == "domain":
+        return Q(domain_id__in=Domain.objects.filter(name__in=values).values("id"))
+    if key == "team":
+        return Q(owning_team_id__in=Team.objects.filter(name__in=values).values("id"))
+    if key == "classification":
+        return Q(classification__in=["" if v == UNCLASSIFIED else v for v in values])
+    if key == "status":
+        return Q(version_status__in=values)
+    if key == "quality":
+        return Q(quality_health__in=values)
+    if key == "freshness":
+        return Q(freshness_status__in=values)
+    if key == "tag":
+        return Q(
+            Exists(
+                DataProduct.tags.through.objects.filter(dataproduct_id=OuterRef("pk"), tag__name__in=values)
+            )
+        )
+    if key == "pii":
+        wanted = {v == "yes" for v in values}
+        return Q(contains_pii=wanted.pop()) if len(wanted) == 1 else None
+    raise ValueError(f"unknown filter {key!r}")
 
 
 def apply_filters(qs, filters: dict[str, tuple[str, ...]], *, skip: tuple[str, ...] = ()):
@@ -56,32 +84,9 @@ def apply_filters(qs, filters: dict[str, tuple[str, ...]], *, skip: tuple[str, .
     for key, values in filters.items():
         if key in skip or not values:
             continue
-        if key == "domain":
-            qs = qs.filter(domain__name__in=values)
-        elif key == "team":
-            qs = qs.filter(owning_team__name__in=values)
-        elif key == "classification":
-            cond = Q(classification__in=[v for v in values if v != UNCLASSIFIED])
-            if UNCLASSIFIED in values:
-                cond |= Q(classification="")
-            qs = qs.filter(cond)
-        elif key == "status":
-            cond = Q(current_version__status__in=[v for v in values if v != DRAFT])
-            if DRAFT in values:
-                cond |= Q(current_version__isnull=True)
-            qs = qs.filter(cond)
-        elif key == "tag":
-            qs = qs.filter(
-                Exists(
-                    DataProduct.tags.through.objects.filter(
-                        dataproduct_id=OuterRef("pk"), tag__name__in=values
-                    )
-                )
-            )
-        elif key == "pii":
-            wanted = {v == "yes" for v in values}
-            if len(wanted) == 1:
-                qs = qs.filter(search_document__has_pii=wanted.pop())
+        condition = filter_condition(key, values)
+        if condition is not None:
+            qs = qs.filter(condition)
     return qs
 
 

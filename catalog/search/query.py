@@ -12,7 +12,7 @@ from catalog.models import (
     DataProduct,
 )
 
-FILTER_KEYS = ("domain", "classification", "status", "tag", "team", "pii")
+FILTER_KEYS = ("domain", "classification", "status", "tag", "team", "pii", "quality", "freshness")
 SORTS = ("relevance", "name", "updated")
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.db import connection
 
-from catalog.models import SearchDocument
+from catalog.models import DataProduct, SearchDocument
 from catalog.search import SearchQuery, parse_text, product_search
 from tests.factories import make_user, publish
 
@@ -285,9 +285,32 @@ def test_facets_count_the_matching_products(catalog, analyst):
     assert counts(result, "tag") == {"orders": 2, "core": 1}
     assert counts(result, "status") == {"published": 4}
     assert counts(result, "pii") == {"no": 4}
-    assert counts(result, "quality") == {"not_measured": 4}
-    assert counts(result, "freshness") == {"not_measured": 4}
-    assert not result.facets["quality"].measured
+    assert counts(result, "quality") == {"unknown": 4}
+    assert counts(result, "freshness") == {"unknown": 4}
+    assert result.facets["quality"].values[0].label == "Not measured"
+
+
+def test_quality_health_and_freshness_count_and_filter_by_what_monitoring_measured(catalog, analyst):
+    DataProduct.objects.filter(name="orders").update(quality_health="failing", freshness_status="stale")
+    DataProduct.objects.filter(name="returns").update(quality_health="passing", freshness_status="stale")
+    DataProduct.objects.filter(name="order_items").update(quality_health="passing", freshness_status="fresh")
+
+    everything = product_search(user=analyst, query=SearchQuery())
+    failing_or_warning = product_search(
+        user=analyst, query=SearchQuery(text="quality:failing quality:warning")
+    )
+    stale_and_passing = product_search(
+        user=analyst, query=SearchQuery(filters={"freshness": ("stale",), "quality": ("passing",)})
+    )
+
+    assert counts(everything, "quality") == {"passing": 2, "failing": 1, "unknown": 3}
+    assert [v.value for v in everything.facets["quality"].values] == ["passing", "failing", "unknown"]
+    assert [v.label for v in everything.facets["freshness"].values] == ["Fresh", "Stale", "Not measured"]
+    assert [p.name for p in failing_or_warning.results] == ["orders"]
+    assert [p.name for p in stale_and_passing.results] == ["returns"]
+    # Each facet is counted without its own filter, with the others.
+    assert counts(stale_and_passing, "quality") == {"passing": 1, "failing": 1}
+    assert counts(stale_and_passing, "freshness") == {"stale": 1, "fresh": 1}
 
 
 def test_a_facet_is_counted_without_its_own_filter_so_values_can_be_combined(catalog, analyst):
