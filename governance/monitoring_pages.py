@@ -209,8 +209,10 @@ def product_monitoring(*, product, sla, checks, now: dt.datetime | None = None) 
             limit = freshness_threshold.get(run.pk, default_max_age)
             passed = None if limit is None or m["value"] is None else m["value"] <= limit
             ages.append(Sample(_run_time(run), m["value"], limit, passed, _run_label(run)))
-    monitoring.row_count_chart = time_chart(rows, title="Row count", unit="rows")
-    monitoring.freshness_chart = time_chart(ages, title="Data age at each run", unit="h")
+    monitoring.row_count_chart = time_chart(rows, title="Row count", unit="rows", width=560, height=220)
+    monitoring.freshness_chart = time_chart(
+        ages, title="Data age at each run", unit="h", width=560, height=220
+    )
     return monitoring
 
 
@@ -297,7 +299,9 @@ def check_history(*, product, name: str, limit: int = CHECK_HISTORY_RUNS) -> Che
         unit=unit,
         severity=newest.severity,
         results=results,
-        chart=time_chart(samples, title=f"{name}: counted value against its threshold", unit=unit),
+        chart=time_chart(
+            samples, title=f"{name}: counted value against its threshold", unit=unit, width=1080, height=300
+        ),
     )
 
 

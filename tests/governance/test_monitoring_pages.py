@@ -233,7 +233,7 @@ def test_the_sla_tab_fills_the_measured_column_from_the_latest_runs(client, peop
     assert 'href="/governance/products/sales/orders/checks/no_negative_amounts/"' in check
     builtin = _row(html, 'data-check="order_id_unique"')
     assert "0 rows" in builtin and "passed" in builtin
-    assert 'data-chart="row-count"' in html and 'data-chart="freshness"' in html
+    assert 'data-chart="row-count"' in html and 'data-chart="data-age"' in html
     assert "not measured yet" not in html
 
 
