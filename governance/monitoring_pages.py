@@ -275,6 +275,12 @@ class CheckHistory:
         return self.results[0] if self.results else None
 
     @property
+    def kind_label(self) -> str:
+        from .models import CheckKind
+
+        return CheckKind(self.kind).label if self.kind in CheckKind.values else self.kind
+
+    @property
     def failures(self) -> int:
         return sum(1 for r in self.results if not r.passed)
 

@@ -24,6 +24,7 @@ from .models import Alert, AlertSeverity
 from .monitoring import services as monitoring_services
 
 RUN_FINISHED_EVENT = "quality-run-finished"
+ALERT_CHANGED_EVENT = "alert-changed"
 
 
 def _sla_url(product) -> str:
@@ -230,7 +231,7 @@ def _alert_action(request, pk: int, action):
         )
     # htmx swaps the alert's card with its new state (or the current one, when someone was faster).
     card = monitoring_pages.alert_with_history(alert_id=pk)
-    return render(
+    response = render(
         request,
         "governance/monitoring/alert_card.html",
         {
@@ -241,6 +242,9 @@ def _alert_action(request, pk: int, action):
             "problem": problem,
         },
     )
+    if not problem:
+        response["HX-Trigger"] = ALERT_CHANGED_EVENT  # the page's state counts refresh themselves
+    return response
 
 
 @login_required

@@ -166,6 +166,7 @@ def test_the_sla_tab_a_checks_history_and_the_alerts_pages_in_a_browser(browser_
         f'article[data-alert="{pk}"][data-state="acknowledged"] .alert-event--acknowledged'
     )
     assert page.locator('article[data-state="acknowledged"]').count() == 2
+    page.wait_for_selector('a[data-state-filter="open"] .state-filter__count >> text="0"')  # counts follow
     assert page.evaluate("window.__samePage") is True
     shot(page, "monitoring-alerts")
 

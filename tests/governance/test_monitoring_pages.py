@@ -458,7 +458,7 @@ def test_an_owner_acknowledges_then_resolves_an_alert_and_each_step_is_an_event(
 
     card = owner.post(f"/governance/alerts/{alert.pk}/acknowledge/", headers={"HX-Request": "true"})
     assert card.status_code == 200 and 'data-state="acknowledged"' in card.content.decode()
-    assert "by owner" in card.content.decode()
+    assert "by owner" in card.content.decode() and card["HX-Trigger"] == "alert-changed"
     done = owner.post(
         f"/governance/alerts/{alert.pk}/resolve/", {"next": "/governance/products/sales/orders/alerts/"}
     )
