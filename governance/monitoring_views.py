@@ -6,6 +6,7 @@ product the user may not act on answers 403.
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.querysets import user_is_governance_lead
@@ -35,9 +37,18 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def poll_delay(run) -> str:
+    """Poll every second while a run is young; a run still waiting after a minute (no worker
+    free) is polled every five seconds."""
+    if run is None:
+        return ""
+    return "1s" if timezone.now() - run.created_at < dt.timedelta(minutes=1) else "5s"
+
+
 def run_panel_context(*, product, in_flight, latest_run, can_run: bool) -> dict:
     """What templates/governance/monitoring/run_panel.html needs (the SLA tab includes it too)."""
     return {
+        "poll_delay": poll_delay(in_flight),
         "product": product,
         "run": in_flight,
         "latest_run": latest_run,

@@ -330,6 +330,16 @@ def test_an_owner_runs_the_checks_and_the_panel_polls_until_the_run_finishes(
     assert '<strong class="measured__value">3</strong>' in _row(sla, 'data-check="no_negative_amounts"')
 
 
+def test_a_run_still_waiting_after_a_minute_is_polled_less_often(client, people, orders):
+    run = QualityRun.objects.create(product=orders, version=orders.current_version)
+    QualityRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(minutes=2))
+
+    html = as_user(client, people["owner"]).get("/products/sales/orders/sla/").content.decode()
+
+    assert 'hx-trigger="load delay:5s"' in html and "is waiting for a worker" in html
+    assert 'data-action="run-checks"' not in html  # one run at a time
+
+
 def test_pressing_again_while_a_run_is_in_flight_queues_nothing_more(
     client, people, orders, django_capture_on_commit_callbacks
 ):
