@@ -172,9 +172,8 @@ def alerts(request):
         user=request.user, state=state, severity=severity, page=request.GET.get("page") or 1
     )
     listed = list(page.object_list)
-    acting_on = monitoring_pages.products_user_may_change(
-        user=request.user, product_ids={a.product_id for a in listed}
-    )
+    # The list holds only products the user may act on (for_user(user, "change")).
+    acting_on = {a.product_id for a in listed}
     query = {"state": state, **({"severity": severity} if severity else {})}
     return render(
         request,

@@ -65,6 +65,7 @@ def orders(people, tmp_path):
         name="campaigns",
         domain="marketing",
         owner={"team": "marketing-team"},
+        access={"discovery": "public", "read": [{"role": "analyst"}], "write": [{"domain": "marketing"}]},
         **{"schema.location": "s3://data-products/marketing/campaigns/"},
     )
     return DataProduct.objects.select_related("current_version").get(name="orders")
