@@ -272,12 +272,10 @@ def redis_worker(tmp_path):
 
 
 def _use_broker(app, url: str) -> None:
-    # The producer pools are made on first use and keep their broker: drop them with the URL.
+    # The producer pools are made on first use and keep their broker: drop them with the URL
+    # (not closed: kombu's registry of pools per broker hands them out again later).
     app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
+    app._pool, app.amqp._producer_pool = None, None
 
 
 @pytest.mark.browser
