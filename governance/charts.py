@@ -29,6 +29,7 @@ class Point:
     y: float | None
     sample: Sample
     tooltip: str
+    dot: bool = True  # drawn as a circle (a sparkline draws only failures and the newest)
 
     @property
     def mark_x(self) -> float:
@@ -103,20 +104,25 @@ def format_number(value: float | None, unit: str = "") -> str:
         text = f"{value:,.1f}"
     else:
         text = f"{value:.4g}" if abs(value) >= 0.001 else f"{value:.3g}"
-    if not unit or unit == "rows":
-        return text + (" rows" if unit == "rows" else "")
+    if not unit:
+        return text
     if unit == "%":
         return f"{text}%"
+    if unit in ("rows", "columns") and value == 1:
+        unit = unit[:-1]
     return f"{text} {unit}"
 
 
-def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
-    """Round tick values (1, 2, 2.5 or 5 times a power of ten) covering [low, high]."""
+def nice_ticks(low: float, high: float, count: int = 4, *, integer: bool = False) -> list[float]:
+    """Round tick values (1, 2, 2.5 or 5 times a power of ten) covering [low, high]; whole
+    numbers only when `integer` (counts of rows have no half rows)."""
     if high <= low:
         high = low + 1
     raw = (high - low) / max(count, 1)
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if integer:
+        step = max(1, math.ceil(step))
     start = math.floor(low / step) * step
     ticks, value = [], start
     while value < high + step * 0.5 and len(ticks) < count + 3:
@@ -188,11 +194,17 @@ def time_chart(
     values = [s.value for s in samples if s.value is not None]
     values += [s.threshold for s in samples if s.threshold is not None]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
-    low = min(low, 0.0)  # counts and percentages read best from zero
-    if high == low:
-        high = low + (abs(low) or 1.0)
-    ticks = nice_ticks(low, high)
-    low, high = min(low, ticks[0]), max(high, ticks[-1])
+    integer = all(float(v).is_integer() for v in values)
+    if compact:
+        # A sparkline shows the change: its range is the data's (and the threshold's), padded.
+        pad = (high - low) * 0.1 or abs(high) * 0.05 or 1.0
+        low, high = low - pad, high + pad
+    else:
+        low = min(low, 0.0)  # an axis of counts and percentages reads best from zero
+        if high == low:
+            high = low + (abs(low) or 1.0)
+        ticks = nice_ticks(low, high, integer=integer)
+        low, high = min(low, ticks[0]), max(high, ticks[-1])
 
     first, last = samples[0].at, samples[-1].at
     span = last - first
@@ -206,13 +218,15 @@ def time_chart(
     def y_of(value: float) -> float:
         return bottom - (value - low) / (high - low) * (bottom - top)
 
-    for s in samples:
+    for i, s in enumerate(samples):
+        y = None if s.value is None else round(y_of(s.value), 2)
         chart.points.append(
             Point(
                 x=round(x_of(s.at), 2),
-                y=None if s.value is None else round(y_of(s.value), 2),
+                y=y,
                 sample=s,
                 tooltip=_tooltip(s, unit),
+                dot=y is not None and (not compact or s.passed is False or i == len(samples) - 1),
             )
         )
 

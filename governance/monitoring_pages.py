@@ -19,6 +19,7 @@ from catalog.models import FreshnessStatus
 
 from .charts import Chart, Sample, format_number, time_chart
 from .models import CheckResult, MetricValue, QualityRun, QualityRunStatus
+from .monitoring import selectors as alert_selectors
 from .monitoring.freshness import age_display
 
 FINISHED = (QualityRunStatus.PASSED, QualityRunStatus.FAILED, QualityRunStatus.ERROR)
@@ -209,8 +210,10 @@ def product_monitoring(*, product, sla, checks, now: dt.datetime | None = None) 
             limit = freshness_threshold.get(run.pk, default_max_age)
             passed = None if limit is None or m["value"] is None else m["value"] <= limit
             ages.append(Sample(_run_time(run), m["value"], limit, passed, _run_label(run)))
-    monitoring.row_count_chart = time_chart(rows, title="Row count", unit="rows")
-    monitoring.freshness_chart = time_chart(ages, title="Data age at each run", unit="h")
+    monitoring.row_count_chart = time_chart(rows, title="Row count", unit="rows", width=560, height=220)
+    monitoring.freshness_chart = time_chart(
+        ages, title="Data age at each run", unit="h", width=560, height=220
+    )
     return monitoring
 
 
@@ -273,6 +276,12 @@ class CheckHistory:
         return self.results[0] if self.results else None
 
     @property
+    def kind_label(self) -> str:
+        from .models import CheckKind
+
+        return CheckKind(self.kind).label if self.kind in CheckKind.values else self.kind
+
+    @property
     def failures(self) -> int:
         return sum(1 for r in self.results if not r.passed)
 
@@ -297,7 +306,9 @@ def check_history(*, product, name: str, limit: int = CHECK_HISTORY_RUNS) -> Che
         unit=unit,
         severity=newest.severity,
         results=results,
-        chart=time_chart(samples, title=f"{name}: counted value against its threshold", unit=unit),
+        chart=time_chart(
+            samples, title=f"{name}: counted value against its threshold", unit=unit, width=1080, height=300
+        ),
     )
 
 
@@ -320,29 +331,11 @@ def declared_check(*, product, name: str):
 
 
 # --- Alerts ------------------------------------------------------------------------------------
+# The lists are governance.monitoring.selectors' (the API reads the same); the pages add the
+# count of each state and a page of the cross-product list.
 
 ALERTS_PER_PAGE = 25
-STATE_FILTERS = ("active", "open", "acknowledged", "resolved", "all")
-
-
-def _alerts_in_state(queryset, state: str):
-    from .models import AlertState
-
-    if state == "active":
-        return queryset.exclude(state=AlertState.RESOLVED)
-    if state in (AlertState.OPEN, AlertState.ACKNOWLEDGED, AlertState.RESOLVED):
-        return queryset.filter(state=state)
-    return queryset
-
-
-def _with_history(queryset):
-    from django.db.models import Prefetch
-
-    from .models import AlertEvent
-
-    return queryset.select_related("product__domain", "acknowledged_by", "resolved_by").prefetch_related(
-        Prefetch("events", queryset=AlertEvent.objects.select_related("actor").order_by("at", "id"))
-    )
+STATE_FILTERS = tuple(alert_selectors.ALERT_STATE_FILTERS)
 
 
 def alert_state_counts(queryset) -> dict[str, int]:
@@ -360,60 +353,37 @@ def alert_state_counts(queryset) -> dict[str, int]:
 def product_alerts(*, product, state: str = "active", limit: int = 100) -> tuple[list, dict]:
     """The product's alerts in `state` (newest first, each with its events) and the count of
     each state: three queries."""
-    from .models import Alert
-
-    alerts = Alert.objects.filter(product=product)
-    listed = _with_history(_alerts_in_state(alerts, state)).order_by("-opened_at", "-id")[:limit]
-    return list(listed), alert_state_counts(alerts)
-
-
-def alert_scope(user):
-    """The products whose alerts are the user's: those of their teams; everything for a
-    governance lead. Always within what `for_user` lets them see."""
-    from catalog.models import DataProduct, TeamMembership
-    from catalog.querysets import user_is_governance_lead
-
-    visible = DataProduct.objects.for_user(user)
-    if user_is_governance_lead(user):
-        return visible
-    return visible.filter(owning_team_id__in=TeamMembership.objects.filter(user_id=user.pk).values("team_id"))
+    listed = alert_selectors.product_alerts(product=product, state=state)[:limit]
+    return list(listed), alert_state_counts(alert_selectors.product_alerts(product=product, state="all"))
 
 
 def user_alerts(*, user, state: str = "active", severity: str = "", page: int = 1):
-    """A page of the alerts on the user's products (newest first, each with its events), and
-    the count of each state: four queries whatever the page size."""
+    """A page of the alerts on the products the user may act on (their teams' products; every
+    product for a governance lead), newest first, each with its events, and the count of each
+    state: four queries whatever the page size."""
     from django.core.paginator import Paginator
 
-    from .models import Alert
-
-    alerts = Alert.objects.filter(product__in=alert_scope(user).values("pk"))
+    every = alert_selectors.user_alerts(user=user, state="all")
+    listed = alert_selectors.user_alerts(user=user, state=state)
     if severity:
-        alerts = alerts.filter(severity=severity)
-    counts = alert_state_counts(alerts)
-    listed = _with_history(_alerts_in_state(alerts, state)).order_by("-opened_at", "-id")
+        every, listed = every.filter(severity=severity), listed.filter(severity=severity)
+    counts = alert_state_counts(every)
     paginator = Paginator(listed, ALERTS_PER_PAGE)
     # The count is already known: spare the paginator its COUNT(*).
-    paginator.count = counts["active"] if state == "active" else counts.get(state, counts["all"])
+    paginator.count = counts[state]
     return paginator.get_page(page), counts
-
-
-def products_user_may_change(*, user, product_ids) -> set[int]:
-    """Which of these products `user` may act on (acknowledge, resolve, run): one query,
-    none for a governance lead."""
-    from catalog.models import DataProduct
-    from catalog.querysets import user_is_governance_lead
-
-    if not product_ids:
-        return set()
-    if user_is_governance_lead(user):
-        return set(product_ids)
-    return set(
-        DataProduct.objects.for_user(user, "change").filter(pk__in=product_ids).values_list("pk", flat=True)
-    )
 
 
 def alert_with_history(*, alert_id: int):
     """One alert with its product and events (after an action; the caller checked access)."""
-    from .models import Alert
+    from django.db.models import Prefetch
 
-    return _with_history(Alert.objects.filter(pk=alert_id)).get()
+    from .models import Alert, AlertEvent
+
+    return (
+        Alert.objects.select_related("product__domain", "acknowledged_by", "resolved_by")
+        .prefetch_related(
+            Prefetch("events", queryset=AlertEvent.objects.select_related("actor").order_by("at", "id"))
+        )
+        .get(pk=alert_id)
+    )

@@ -6,6 +6,7 @@ product the user may not act on answers 403.
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.querysets import user_is_governance_lead
@@ -24,6 +26,7 @@ from .models import Alert, AlertSeverity
 from .monitoring import services as monitoring_services
 
 RUN_FINISHED_EVENT = "quality-run-finished"
+ALERT_CHANGED_EVENT = "alert-changed"
 
 
 def _sla_url(product) -> str:
@@ -34,9 +37,18 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def poll_delay(run) -> str:
+    """Poll every second while a run is young; a run still waiting after a minute (no worker
+    free) is polled every five seconds."""
+    if run is None:
+        return ""
+    return "1s" if timezone.now() - run.created_at < dt.timedelta(minutes=1) else "5s"
+
+
 def run_panel_context(*, product, in_flight, latest_run, can_run: bool) -> dict:
     """What templates/governance/monitoring/run_panel.html needs (the SLA tab includes it too)."""
     return {
+        "poll_delay": poll_delay(in_flight),
         "product": product,
         "run": in_flight,
         "latest_run": latest_run,
@@ -160,9 +172,8 @@ def alerts(request):
         user=request.user, state=state, severity=severity, page=request.GET.get("page") or 1
     )
     listed = list(page.object_list)
-    acting_on = monitoring_pages.products_user_may_change(
-        user=request.user, product_ids={a.product_id for a in listed}
-    )
+    # The list holds only products the user may act on (for_user(user, "change")).
+    acting_on = {a.product_id for a in listed}
     query = {"state": state, **({"severity": severity} if severity else {})}
     return render(
         request,
@@ -230,7 +241,7 @@ def _alert_action(request, pk: int, action):
         )
     # htmx swaps the alert's card with its new state (or the current one, when someone was faster).
     card = monitoring_pages.alert_with_history(alert_id=pk)
-    return render(
+    response = render(
         request,
         "governance/monitoring/alert_card.html",
         {
@@ -241,6 +252,9 @@ def _alert_action(request, pk: int, action):
             "problem": problem,
         },
     )
+    if not problem:
+        response["HX-Trigger"] = ALERT_CHANGED_EVENT  # the page's state counts refresh themselves
+    return response
 
 
 @login_required

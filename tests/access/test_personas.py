@@ -159,22 +159,37 @@ def _finished_run(product_name: str):
     return prepare
 
 
+def _run_of(product_name: str):
+    """A queued quality run of the product (requested by its owner)."""
+
+    def prepare(world, persona):
+        from governance.checks.service import quality_run_request
+
+        return quality_run_request(product=world["products"][product_name], user=world["owner"]).pk
+
+    return prepare
+
+
 def _open_alert(product_name: str):
+    """A fresh open alert on the product, raised by the monitoring's own evaluation."""
+
     def prepare(world, persona):
         from django.utils import timezone
 
         from governance.models import Alert
+        from governance.monitoring.alerts import Observation, alerts_apply
 
-        now = timezone.now()
-        return Alert.objects.create(
-            product=world["products"][product_name],
-            rule_key=f"quality:quality_check_failed:{next(_SEQ)}",
-            rule_type="quality",
-            condition="quality_check_failed",
-            severity="critical",
-            opened_at=now,
-            last_seen_at=now,
-        ).pk
+        n = next(_SEQ)
+        rule = {"type": "volume", "condition": f"row_count > {n}", "severity": "warning"}
+        rule |= {"metric": "row_count", "op": ">", "value": float(n), "percent": False, "event": None}
+        product = world["products"][product_name]
+        alerts_apply(
+            product=product,
+            rules=[rule],
+            observation=Observation(values={"row_count": n + 1.0}),
+            now=timezone.now(),
+        )
+        return Alert.objects.get(product=product, rule_key=f"volume:row_count > {n}").pk
 
     return prepare
 
@@ -532,6 +547,48 @@ EXPECTED: dict[str, list[Case]] = {
     "api-not-found": [
         Case("GET", "/api/v1/no-such-route/", S(404, 404, 404, 404, 404, 404)),
         Case("POST", "/api/v1/access-requests/not-a-number/approve/", S(404, 404, 404, 404, 404, 404)),
+    ],
+    # --- monitoring API
+    "api-product-runs": [
+        Case("GET", API_SECRET + "runs/", API_PRODUCT_OK),
+        Case("GET", API_VAULT + "runs/", API_HIDDEN),
+        # owners start a run (202); the lead then gets the run already queued (200)
+        Case("POST", API_SECRET + "runs/", S(401, 403, 403, 404, 202, 200)),
+        Case("POST", API_VAULT + "runs/", S(401, 404, 404, 404, 202, 200)),
+    ],
+    "api-product-run": [
+        Case("GET", API_SECRET + "runs/{pk}/", API_PRODUCT_OK, prepare=_run_of("secret")),
+        Case("GET", API_VAULT + "runs/{pk}/", API_HIDDEN, prepare=_run_of(HIDDEN)),
+    ],
+    "api-product-metrics": [
+        Case("GET", API_SECRET + "metrics/?name=row_count", API_PRODUCT_OK),
+        Case("GET", API_VAULT + "metrics/?name=row_count", API_HIDDEN),
+    ],
+    "api-product-alerts": [
+        Case("GET", API_SECRET + "alerts/", API_PRODUCT_OK),
+        Case("GET", API_VAULT + "alerts/?state=all", API_HIDDEN),
+    ],
+    "api-alerts": [
+        Case("GET", "/api/v1/alerts/", API_ALL_OK),
+        Case("GET", "/api/v1/alerts/?state=all", API_ALL_OK),
+    ],
+    "api-alert-acknowledge": [
+        Case(
+            "POST",
+            "/api/v1/alerts/{pk}/acknowledge/",
+            S(401, 403, 403, 404, 200, 200),
+            prepare=_open_alert("secret"),
+        ),
+        Case("POST", "/api/v1/alerts/{pk}/acknowledge/", API_HIDDEN, prepare=_open_alert(HIDDEN)),
+    ],
+    "api-alert-resolve": [
+        Case(
+            "POST",
+            "/api/v1/alerts/{pk}/resolve/",
+            S(401, 403, 403, 404, 200, 200),
+            prepare=_open_alert("secret"),
+        ),
+        Case("POST", "/api/v1/alerts/{pk}/resolve/", API_HIDDEN, prepare=_open_alert(HIDDEN)),
     ],
     # --- access pages
     "product-access": [

@@ -65,6 +65,7 @@ def orders(people, tmp_path):
         name="campaigns",
         domain="marketing",
         owner={"team": "marketing-team"},
+        access={"discovery": "public", "read": [{"role": "analyst"}], "write": [{"domain": "marketing"}]},
         **{"schema.location": "s3://data-products/marketing/campaigns/"},
     )
     return DataProduct.objects.select_related("current_version").get(name="orders")
@@ -233,7 +234,7 @@ def test_the_sla_tab_fills_the_measured_column_from_the_latest_runs(client, peop
     assert 'href="/governance/products/sales/orders/checks/no_negative_amounts/"' in check
     builtin = _row(html, 'data-check="order_id_unique"')
     assert "0 rows" in builtin and "passed" in builtin
-    assert 'data-chart="row-count"' in html and 'data-chart="freshness"' in html
+    assert 'data-chart="row-count"' in html and 'data-chart="data-age"' in html
     assert "not measured yet" not in html
 
 
@@ -328,6 +329,16 @@ def test_an_owner_runs_the_checks_and_the_panel_polls_until_the_run_finishes(
     sla = owner.get("/products/sales/orders/sla/").content.decode()
     assert 'hx-trigger="quality-run-finished from:body"' in sla
     assert '<strong class="measured__value">3</strong>' in _row(sla, 'data-check="no_negative_amounts"')
+
+
+def test_a_run_still_waiting_after_a_minute_is_polled_less_often(client, people, orders):
+    run = QualityRun.objects.create(product=orders, version=orders.current_version)
+    QualityRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(minutes=2))
+
+    html = as_user(client, people["owner"]).get("/products/sales/orders/sla/").content.decode()
+
+    assert 'hx-trigger="load delay:5s"' in html and "is waiting for a worker" in html
+    assert 'data-action="run-checks"' not in html  # one run at a time
 
 
 def test_pressing_again_while_a_run_is_in_flight_queues_nothing_more(
@@ -458,7 +469,7 @@ def test_an_owner_acknowledges_then_resolves_an_alert_and_each_step_is_an_event(
 
     card = owner.post(f"/governance/alerts/{alert.pk}/acknowledge/", headers={"HX-Request": "true"})
     assert card.status_code == 200 and 'data-state="acknowledged"' in card.content.decode()
-    assert "by owner" in card.content.decode()
+    assert "by owner" in card.content.decode() and card["HX-Trigger"] == "alert-changed"
     done = owner.post(
         f"/governance/alerts/{alert.pk}/resolve/", {"next": "/governance/products/sales/orders/alerts/"}
     )

@@ -1,0 +1,203 @@
+"""The monitoring API with the three users of every feature test: the owner, a teammate of
+another team who may see the product (analyst), and a stranger to a restricted product."""
+
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from catalog.models import DataProduct
+from governance.models import Alert, AlertEvent, AlertState, QualityRun
+from governance.monitoring.alerts import Observation, alerts_apply
+from governance.monitoring.services import run_process
+from tests.factories import make_user, publish_ok
+
+pytestmark = pytest.mark.django_db
+
+RESTRICTED = {"discovery": "restricted", "read": [{"role": "data_scientist"}], "write": [{"domain": "sales"}]}
+
+
+def write_orders(rows: int) -> None:
+    root = settings.MESH_STORAGE_MAP["s3://data-products/"]
+    folder = f"{root}/sales/orders"
+    import os
+
+    os.makedirs(folder, exist_ok=True)
+    pq.write_table(
+        pa.table(
+            {
+                "order_id": [f"o-{i}" for i in range(rows)],
+                "total_amount": pa.array([Decimal("1.50")] * rows, type=pa.decimal128(12, 2)),
+            }
+        ),
+        f"{folder}/part-0.parquet",
+    )
+
+
+@pytest.fixture
+def people():
+    owner = make_user("owner", role="product_owner", home_domain="sales", team="sales-analytics")
+    analyst = make_user("analyst", role="analyst", home_domain="finance")
+    stranger = make_user("stranger", role="analyst", home_domain="finance")
+    publish_ok()
+    publish_ok(name="ledger", access=RESTRICTED, **{"schema.location": "s3://data-products/sales/ledger/"})
+    write_orders(100)
+    return owner, analyst, stranger
+
+
+def api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def orders() -> DataProduct:
+    return DataProduct.objects.get(name="orders")
+
+
+def open_alert(product, n: int) -> Alert:
+    rule = {"type": "volume", "condition": f"row_count > {n}", "severity": "warning", "metric": "row_count"}
+    rule |= {"op": ">", "value": float(n), "percent": False, "event": None}
+    alerts_apply(
+        product=product,
+        rules=[rule],
+        observation=Observation(values={"row_count": n + 1.0}),
+        now=timezone.now(),
+    )
+    return Alert.objects.get(product=product, rule_key=f"volume:row_count > {n}")
+
+
+def test_owner_starts_a_run_once_however_often_they_press(people):
+    owner, analyst, _ = people
+    first = api(owner).post("/api/v1/products/sales/orders/runs/")
+    assert first.status_code == 202 and first.json()["created"] is True
+    assert first.json()["run"]["status"] == "queued" and first.json()["run"]["trigger"] == "manual"
+    again = api(owner).post("/api/v1/products/sales/orders/runs/")
+    assert again.status_code == 200 and again.json()["run"]["id"] == first.json()["run"]["id"]
+    assert QualityRun.objects.filter(product=orders(), trigger="manual").count() == 1
+
+
+def test_analyst_who_sees_the_product_may_not_start_a_run(people):
+    _, analyst, _ = people
+    response = api(analyst).post("/api/v1/products/sales/orders/runs/")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+
+
+def test_stranger_gets_the_same_404_for_a_hidden_product_as_for_a_missing_one(people):
+    _, _, stranger = people
+    hidden = api(stranger).post("/api/v1/products/sales/ledger/runs/")
+    missing = api(stranger).post("/api/v1/products/sales/nothing/runs/")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+    assert api(stranger).get("/api/v1/products/sales/ledger/alerts/").json() == missing.json()
+
+
+def test_run_detail_lists_every_result_and_metric_and_history_follows_the_runs(people):
+    owner, analyst, _ = people
+    run_id = api(owner).post("/api/v1/products/sales/orders/runs/").json()["run"]["id"]
+    run_process(run_id=run_id)
+    write_orders(180)
+    second = api(owner).post("/api/v1/products/sales/orders/runs/").json()["run"]["id"]
+    run_process(run_id=second)
+
+    detail = api(analyst).get(f"/api/v1/products/sales/orders/runs/{second}/").json()
+    assert detail["status"] == "passed" and detail["finished_at"]
+    assert {r["name"] for r in detail["results"]} >= {"order_id_unique", "completeness", "schema"}
+    metrics = {(m["name"], m["column"]): m for m in detail["metrics"]}
+    assert metrics[("row_count", "")]["value"] == 180
+    assert metrics[("row_count_change", "")]["value"] == pytest.approx(80.0)
+    assert metrics[("row_count_change", "")]["detail"]["basis"] == "previous_run"
+
+    history = (
+        api(analyst)
+        .get("/api/v1/products/sales/orders/metrics/?name=row_count&name=row_count_change&check=completeness")
+        .json()
+    )
+    assert [p["value"] for p in history["metrics"]["row_count"]] == [100, 180]
+    assert [p["run"] for p in history["checks"]["completeness"]] == [run_id, second]
+    assert "row_count" in history["available"]
+
+    runs = api(analyst).get("/api/v1/products/sales/orders/runs/").json()
+    assert [r["id"] for r in runs["results"]] == [second, run_id]
+    assert runs["results"][0]["checks_failed"] == 0 and runs["results"][0]["checks_total"] > 3
+
+    # The volume rule of the contract (row_count_change > 50%) opened a warning, and the product
+    # row carries the state the search facets read.
+    volume = Alert.objects.get(product=orders(), rule_type="volume")
+    assert volume.state == AlertState.OPEN and volume.last_value == pytest.approx(80.0)
+    product = orders()
+    assert product.quality_health == "passing" and product.last_checked_at and product.next_check_at
+    assert product.freshness_status == "fresh"  # no timestamp field: the file's modification time
+
+
+def test_other_runs_of_other_products_are_404_under_this_product(people):
+    owner, _, _ = people
+    run_id = api(owner).post("/api/v1/products/sales/ledger/runs/").json()["run"]["id"]
+    assert api(owner).get(f"/api/v1/products/sales/orders/runs/{run_id}/").status_code == 404
+
+
+def test_owner_acknowledges_then_resolves_and_each_change_is_an_event(people):
+    owner, analyst, _ = people
+    alert = open_alert(orders(), 10)
+    assert api(analyst).post(f"/api/v1/alerts/{alert.pk}/acknowledge/").status_code == 403
+    acked = api(owner).post(f"/api/v1/alerts/{alert.pk}/acknowledge/", {"note": "on it"}, format="json")
+    assert acked.status_code == 200
+    assert acked.json()["state"] == "acknowledged" and acked.json()["acknowledged_by"] == "owner"
+    twice = api(owner).post(f"/api/v1/alerts/{alert.pk}/acknowledge/")
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "conflict"
+    resolved = api(owner).post(f"/api/v1/alerts/{alert.pk}/resolve/", {"note": "fixed"}, format="json")
+    assert resolved.json()["state"] == "resolved" and resolved.json()["resolved_by"] == "owner"
+    events = list(AlertEvent.objects.filter(alert=alert).values_list("kind", "actor__username", "note"))
+    assert events == [
+        ("opened", None, alert.message),
+        ("acknowledged", "owner", "on it"),
+        ("resolved", "owner", "fixed"),
+    ]
+    assert api(owner).post(f"/api/v1/alerts/{alert.pk}/resolve/").status_code == 409
+
+
+def test_stranger_acting_on_a_hidden_products_alert_gets_404(people):
+    _, _, stranger = people
+    alert = open_alert(DataProduct.objects.get(name="ledger"), 5)
+    for action in ("acknowledge", "resolve"):
+        response = api(stranger).post(f"/api/v1/alerts/{alert.pk}/{action}/")
+        assert response.status_code == 404
+        assert response.json() == api(stranger).post(f"/api/v1/alerts/999999/{action}/").json()
+    alert.refresh_from_db()
+    assert alert.state == AlertState.OPEN
+
+
+def test_my_alerts_lists_only_products_i_own_with_a_constant_number_of_queries(
+    people, django_assert_num_queries
+):
+    owner, analyst, _ = people
+    for n in range(3):
+        open_alert(orders(), n)
+
+    def client():  # a fresh user object each time: nothing cached between the two measurements
+        return api(type(owner).objects.get(pk=owner.pk))
+
+    first = client()
+    with django_assert_num_queries(4) as captured:  # lead?, count, page, the events of the page
+        small = first.get("/api/v1/alerts/")
+    for n in range(3, 12):
+        open_alert(DataProduct.objects.get(name="ledger"), n)
+    second = client()
+    with django_assert_num_queries(len(captured.captured_queries)):
+        large = second.get("/api/v1/alerts/")
+    assert small.json()["count"] == 3 and large.json()["count"] == 12
+    assert api(analyst).get("/api/v1/alerts/").json()["count"] == 0
+    bad = client().get("/api/v1/alerts/?state=sleeping")
+    assert bad.status_code == 400 and bad.json()["error"]["details"][0]["field"] == "state"
+
+
+def test_metric_history_refuses_a_bad_limit_with_the_field_named(people):
+    owner, _, _ = people
+    response = api(owner).get("/api/v1/products/sales/orders/metrics/?name=row_count&limit=0")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == [{"field": "limit", "message": "between 1 and 1000"}]
