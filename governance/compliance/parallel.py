@@ -33,6 +33,8 @@ def judge_in_processes(
         processes, initializer=_start, initargs=(database, policy_set, dict(waivers), today)
     ) as pool:
         yield from pool.imap(_judge, ranges)
+        pool.close()  # let the workers exit on their own, closing their connections
+        pool.join()
 
 
 def _start(database: dict, policy_set: int | None, waivers: dict, today: dt.date) -> None:
