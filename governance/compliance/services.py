@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import ExpressionWrapper, F, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -65,7 +65,11 @@ class WaiverConflict(WaiverError):
 
 
 def compliance_report_run(
-    *, trigger: str = ComplianceTrigger.MANUAL, requested_by=None, now: dt.datetime | None = None
+    *,
+    trigger: str = ComplianceTrigger.MANUAL,
+    requested_by=None,
+    now: dt.datetime | None = None,
+    processes: int | None = None,
 ) -> ComplianceReport:
     """Evaluate every product's current version (its newest draft when none is published) against
     every rule, with the measured values of its latest finished quality run and the waivers in
@@ -73,7 +77,9 @@ def compliance_report_run(
     for the organization. One transaction: a report is complete or absent, never half written.
 
     Reads and writes in chunks of products (a fixed number of queries per chunk), so the cost is
-    linear in products and no query is issued per product.
+    linear in products and no query is issued per product. From PARALLEL_FROM products on, the
+    chunks are judged in `processes` worker processes (default: one per CPU, at most 4) while this
+    one writes; never inside a daemonic process (a Celery prefork child), which may not fork.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -89,7 +95,18 @@ def compliance_report_run(
         )
         domains: dict[int, _Tally] = defaultdict(_Tally)
         organization = _Tally()
-        for judgements in _judge_all(params=params, waivers=waivers, today=today):
+        ranges = product_ranges()
+        if _processes(processes, ranges) > 1:
+            from .parallel import judge_in_processes
+
+            chunks = judge_in_processes(
+                ranges=ranges, waivers=waivers, today=today, processes=_processes(processes, ranges)
+            )
+        else:
+            chunks = (
+                judge_range(after=a, last=b, params=params, waivers=waivers, today=today) for a, b in ranges
+            )
+        for judgements in chunks:
             _store(report=report, judgements=judgements)
             for j in judgements:
                 domains[j.domain_id].add(j)
@@ -103,6 +120,22 @@ def compliance_report_run(
         report.finished_at = max(now, timezone.now())
         report.save()
     return report
+
+
+PARALLEL_FROM = 20_000
+
+
+def _processes(requested: int | None, ranges: list) -> int:
+    import multiprocessing
+    import os
+
+    if multiprocessing.current_process().daemon:
+        return 1
+    if requested is None:
+        if len(ranges) * CHUNK < PARALLEL_FROM:
+            return 1
+        requested = min(os.cpu_count() or 1, 4)
+    return max(1, min(requested, len(ranges)))
 
 
 class _Tally:
@@ -137,54 +170,75 @@ class _Tally:
         }
 
 
-def _judge_all(*, params: PolicyParams, waivers: dict, today: dt.date) -> Iterator[list[ProductJudgement]]:
+def product_ranges(*, size: int | None = None) -> list[tuple[int, int]]:
+    """The products as (after_pk, last_pk] ranges of `size` (CHUNK) products, in pk order."""
+    size = size or CHUNK
+    pks = list(DataProduct.objects.order_by("pk").values_list("pk", flat=True))
+    return [(pks[i - 1] if i else 0, pks[min(i + size, len(pks)) - 1]) for i in range(0, len(pks), size)]
+
+
+def judge_range(
+    *, after: int, last: int, params: PolicyParams, waivers: dict, today: dt.date
+) -> list[ProductJudgement]:
+    """Judge the products with after < pk <= last (one chunk): four queries, none per product."""
     newest = ProductVersion.objects.filter(product=OuterRef("pk")).order_by(
         "-major", "-minor", "-patch", "-created_at"
     )
     latest_run = QualityRun.objects.filter(product=OuterRef("pk"), status__in=FINISHED).order_by(
         "-finished_at", "-id"
     )
-    last = 0
-    while True:
-        rows = list(
-            DataProduct.objects.filter(pk__gt=last)
-            .annotate(
-                evaluated=Coalesce(F("current_version_id"), Subquery(newest.values("pk")[:1])),
-                run=Subquery(latest_run.values("pk")[:1]),
-            )
-            .order_by("pk")
-            .values_list("pk", "domain_id", "evaluated", "run")[:CHUNK]
+    rows = list(
+        DataProduct.objects.filter(pk__gt=after, pk__lte=last)
+        .annotate(
+            evaluated=Coalesce(F("current_version_id"), Subquery(newest.values("pk")[:1])),
+            run=Subquery(latest_run.values("pk")[:1]),
         )
-        if not rows:
-            return
-        last = rows[-1][0]
-        versions = {
-            pk: (label, status, contract)
-            for pk, label, status, contract in ProductVersion.objects.filter(
-                pk__in=[r[2] for r in rows if r[2] is not None]
-            ).values_list("pk", "version", "status", "contract")
-        }
-        summaries = run_summaries(run_ids=[r[3] for r in rows if r[3] is not None])
-        judgements = []
-        for product_id, domain_id, version_id, run_id in rows:
-            if version_id is None:
-                continue  # a product without any version has nothing to judge
-            label, status, contract = versions[version_id]
-            judgements.append(
-                judge_product(
-                    product_id=product_id,
-                    domain_id=domain_id,
-                    version_id=version_id,
-                    version_label=label,
-                    version_status=status,
-                    contract=contract,
-                    params=params,
-                    run_summary=summaries.get(run_id),
-                    waivers=waivers.get(product_id, {}),
-                    today=today,
-                )
+        .order_by("pk")
+        .values_list("pk", "domain_id", "evaluated", "run")
+    )
+    versions = {
+        pk: (label, status, contract)
+        for pk, label, status, contract in ProductVersion.objects.filter(
+            pk__in=[r[2] for r in rows if r[2] is not None]
+        )
+        .annotate(judged=_contract_for_rules())
+        .values_list("pk", "version", "status", "judged")
+    }
+    summaries = run_summaries(run_ids=[r[3] for r in rows if r[3] is not None])
+    judgements = []
+    for product_id, domain_id, version_id, run_id in rows:
+        if version_id is None:
+            continue  # a product without any version has nothing to judge
+        label, status, contract = versions[version_id]
+        judgements.append(
+            judge_product(
+                product_id=product_id,
+                domain_id=domain_id,
+                version_id=version_id,
+                version_label=label,
+                version_status=status,
+                contract=contract,
+                params=params,
+                run_summary=summaries.get(run_id),
+                waivers=waivers.get(product_id, {}),
+                today=today,
             )
-        yield judgements
+        )
+    return judgements
+
+
+# Top-level contract keys no rule reads when judging a current version (prose, history, ports):
+# on PostgreSQL they are dropped in the query, so a report decodes less JSON.
+_UNJUDGED_KEYS = ("readme", "description", "changelog", "examples", "tags", "owner", "access", "lineage")
+
+
+def _contract_for_rules():
+    if connection.vendor != "postgresql":
+        return F("contract")
+    return ExpressionWrapper(
+        RawSQL("catalog_productversion.contract - %s::text[]", (list(_UNJUDGED_KEYS),)),
+        output_field=models.JSONField(),
+    )
 
 
 def run_summaries(*, run_ids: list[int]) -> dict[int, dict]:
@@ -224,6 +278,9 @@ def waivers_in_force(*, day: dt.date, product_ids=None) -> dict[int, dict[str, i
 
 
 def _store(*, report: ComplianceReport, judgements: list[ProductJudgement]) -> None:
+    if connection.vendor == "postgresql":
+        _store_copy(report=report, judgements=judgements)
+        return
     rows = ProductCompliance.objects.bulk_create(
         [
             ProductCompliance(
@@ -266,6 +323,94 @@ def _store(*, report: ComplianceReport, judgements: list[ProductJudgement]) -> N
         ),
         batch_size=WRITE_BATCH,
     )
+
+
+_PRODUCT_COLUMNS = (
+    "id",
+    "report_id",
+    "product_id",
+    "domain_id",
+    "version_id",
+    "version_label",
+    "version_status",
+    "score",
+    "compliant",
+    "critical_count",
+    "error_count",
+    "warning_count",
+    "info_count",
+    "waived_count",
+)
+_VIOLATION_COLUMNS = (
+    "report_id",
+    "product_report_id",
+    "product_id",
+    "domain_id",
+    "position",
+    "policy",
+    "severity",
+    "field",
+    "message",
+    "fix",
+    "measured",
+    "waiver_id",
+)
+
+
+def _store_copy(*, report: ComplianceReport, judgements: list[ProductJudgement]) -> None:
+    """The same rows as the bulk_create path, written with COPY: ids are taken from the
+    sequence first so the violations can point at their product rows in the same pass."""
+    if not judgements:
+        return
+    product_table = ProductCompliance._meta.db_table
+    violation_table = ComplianceViolation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [product_table, len(judgements)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        raw = cursor.cursor
+        with raw.copy(f"COPY {product_table} ({', '.join(_PRODUCT_COLUMNS)}) FROM STDIN") as copy:
+            for pk, j in zip(ids, judgements, strict=True):
+                c = j.counts
+                copy.write_row(
+                    (
+                        pk,
+                        report.pk,
+                        j.product_id,
+                        j.domain_id,
+                        j.version_id,
+                        j.version_label,
+                        j.version_status,
+                        j.score,
+                        j.compliant,
+                        c["critical"],
+                        c["error"],
+                        c["warning"],
+                        c["info"],
+                        j.waived_count,
+                    )
+                )
+        with raw.copy(f"COPY {violation_table} ({', '.join(_VIOLATION_COLUMNS)}) FROM STDIN") as copy:
+            for pk, j in zip(ids, judgements, strict=True):
+                for position, v in enumerate(j.violations):
+                    copy.write_row(
+                        (
+                            report.pk,
+                            pk,
+                            j.product_id,
+                            j.domain_id,
+                            position,
+                            v.policy,
+                            v.severity,
+                            (v.field or "")[:300],
+                            v.message,
+                            v.fix or "",
+                            v.measured,
+                            v.waiver_id,
+                        )
+                    )
 
 
 def compliance_report_enqueue(*, requested_by=None) -> None:

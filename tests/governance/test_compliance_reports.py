@@ -257,3 +257,49 @@ def test_the_api_enqueues_a_report_once_the_request_commits(django_capture_on_co
     assert response.status_code == 202 and response.json() == {"queued": True}
     assert len(callbacks) == 1
     assert not ComplianceReport.objects.exists()  # nothing computed inside the request
+
+
+@pytest.mark.pg
+@pytest.mark.django_db(transaction=True)
+def test_judging_in_worker_processes_stores_the_same_report_as_judging_here():
+    """Large organizations are judged in spawned processes on the same (here: the test) database."""
+    import governance.compliance.services as services
+
+    import_example_organization()
+    serial = compliance_report_run()
+    original = services.CHUNK
+    services.CHUNK = 5  # three chunks for twelve products, so both workers get work
+    try:
+        parallel = compliance_report_run(processes=2)
+    finally:
+        services.CHUNK = original
+
+    def rows(report):
+        return sorted(
+            ProductCompliance.objects.filter(report=report).values_list(
+                "product_id",
+                "version_id",
+                "score",
+                "compliant",
+                "critical_count",
+                "error_count",
+                "warning_count",
+                "info_count",
+                "waived_count",
+            )
+        )
+
+    def violations(report):
+        return sorted(
+            ComplianceViolation.objects.filter(report=report).values_list(
+                "product_id", "position", "policy", "severity", "message"
+            )
+        )
+
+    assert rows(parallel) == rows(serial) and len(rows(serial)) == 12
+    assert violations(parallel) == violations(serial)
+    assert (parallel.score, parallel.by_severity, parallel.by_policy) == (
+        serial.score,
+        serial.by_severity,
+        serial.by_policy,
+    )
