@@ -151,7 +151,8 @@ class _Builder:
             return fld
         if ref.startswith("#/definitions/"):
             name = ref[len("#/definitions/") :]
-            definition = (self.doc.get("definitions") or {}).get(name)
+            definitions = self.doc.get("definitions")
+            definition = definitions.get(name) if isinstance(definitions, dict) else None
             if isinstance(definition, dict):
                 merged = {k: v for k, v in definition.items() if k not in ("name", "domain", "title")}
                 merged.update({k: v for k, v in fld.items() if k != "$ref"})
@@ -192,7 +193,7 @@ class _Builder:
             prop["logicalTypeOptions"] = options
             for k in options:
                 self.at(here + ("logicalTypeOptions", k), src + (k,))
-        quality = [self.rule(r) for r in fld.get("quality") or [] if isinstance(fld.get("quality"), list)]
+        quality = [self.rule(r) for r in fld["quality"]] if isinstance(fld.get("quality"), list) else []
         for k in range(len(quality)):
             self.at(here + ("quality", k), src + ("quality", k))
         if isinstance(fld.get("enum"), list) and fld["enum"]:

@@ -48,6 +48,10 @@ def custom_properties(items, src: Path) -> dict[str, tuple[object, Path]]:
     return out
 
 
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _str(value) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
@@ -226,10 +230,8 @@ class OdcsReader:
             t.put(doc, "classification", value, src, ())
         else:
             found = []
-            for i, obj in enumerate(self.doc.get("schema") or []):
-                for j, prop in enumerate(
-                    (obj or {}).get("properties") or [] if isinstance(obj, dict) else []
-                ):
+            for i, obj in enumerate(_list(self.doc.get("schema"))):
+                for j, prop in enumerate(_list(obj.get("properties")) if isinstance(obj, dict) else []):
                     level = (
                         str((prop or {}).get("classification") or "").lower()
                         if isinstance(prop, dict)
@@ -259,10 +261,21 @@ class OdcsReader:
         schema: dict = {}
         t.put(t.document, "schema", schema, src, ())
         here = ("schema",)
+        mesh = {
+            k.removeprefix(MESH): v
+            for k, v in custom_properties(obj.get("customProperties"), src + ("customProperties",)).items()
+            if k.startswith(MESH)
+        }
         location_type = self.server_location(t, schema, obj)
         kind = location_type or _str(obj.get("physicalType"))
-        if kind:
-            t.put(schema, "type", kind[:50], src + ("physicalType",), here)
+        if "type" in mesh:
+            kind, type_src = mesh["type"]
+        else:
+            type_src = src + ("physicalType",)
+        if kind is not None:
+            t.put(schema, "type", kind[:50] if isinstance(kind, str) else kind, type_src, here)
+        if "location" in mesh:
+            t.put(schema, "location", mesh["location"][0], mesh["location"][1], here)
         if table is None:
             t.error(src + ("name",), "a schema object needs a name that can be a SQL table name")
         else:
@@ -290,7 +303,7 @@ class OdcsReader:
         if partitions:
             partitions.sort()
             t.put(schema, "partitioned_by", [p[1] for p in partitions], partitions[0][2], here)
-        for k, rule in enumerate(obj.get("quality") or [] if isinstance(obj.get("quality"), list) else []):
+        for k, rule in enumerate(_list(obj.get("quality"))):
             check = translate_rule(
                 rule,
                 src + ("quality", k),
@@ -396,7 +409,7 @@ class OdcsReader:
             if prop.get("unique") is True:
                 constraints.append("unique")
             self.options(t, prop, src, table, column, type_, constraints, checks)
-        for k, rule in enumerate(prop.get("quality") or [] if isinstance(prop.get("quality"), list) else []):
+        for k, rule in enumerate(_list(prop.get("quality"))):
             check = translate_rule(
                 rule,
                 src + ("quality", k),
@@ -411,7 +424,7 @@ class OdcsReader:
         if constraints:
             t.put(fld, "constraints", constraints, src, here)
         pii = mesh.get("isPii") or mesh.get("pii")
-        if pii is None and "pii" in [str(x).lower() for x in prop.get("tags") or [] if isinstance(x, str)]:
+        if pii is None and "pii" in [x.lower() for x in _list(prop.get("tags")) if isinstance(x, str)]:
             pii = (True, src + ("tags",))
         if pii is not None:
             t.put(fld, "is_pii", pii[0], pii[1], here)
@@ -443,7 +456,7 @@ class OdcsReader:
         if logical == "object":
             members = []
             seen = set()
-            for k, sub in enumerate(prop.get("properties") or []):
+            for k, sub in enumerate(_list(prop.get("properties"))):
                 if isinstance(sub, dict):
                     sub_name = identifier(sub.get("physicalName") or sub.get("name"))
                     if sub_name and sub_name.lower() not in seen:
