@@ -317,3 +317,29 @@ def test_the_domain_option_fills_a_seed_contract_without_domain(tmp_path):
     path = write(tmp_path, "c.yaml", contract_text(domain=None))
     run("import_contracts", str(path), "--domain", "newdomain")
     assert DataProduct.objects.get().domain.name == "newdomain"
+
+
+def _as_json(path: Path):
+    import json
+
+    import yaml
+
+    # Unquoted dates stay text, as the portal's loader keeps them.
+    return json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+
+
+def test_the_fixtures_are_valid_against_the_vendored_schemas():
+    import json
+
+    from jsonschema import Draft7Validator
+
+    from catalog.contracts.standards import validate_odcs
+
+    for path in ODCS_EXAMPLES:
+        assert validate_odcs(_as_json(path)) == [], path
+    schemas = Path(__file__).resolve().parents[2] / "catalog" / "contracts" / "schemas"
+    dcs = Draft7Validator(json.loads((schemas / "dcs-datacontract.schema.json").read_text()))
+    for path in DCS_EXAMPLES:
+        assert [e.message for e in dcs.iter_errors(_as_json(path))] == [], path
+    assert "Apache License" in (schemas / "LICENSE-ODCS").read_text()
+    assert "MIT License" in (schemas / "LICENSE-DCS").read_text()
