@@ -343,3 +343,21 @@ def test_the_fixtures_are_valid_against_the_vendored_schemas():
         assert [e.message for e in dcs.iter_errors(_as_json(path))] == [], path
     assert "Apache License" in (schemas / "LICENSE-ODCS").read_text()
     assert "MIT License" in (schemas / "LICENSE-DCS").read_text()
+
+
+def test_two_schema_objects_for_the_same_table_are_refused(tmp_path):
+    text = """apiVersion: v3.1.0
+kind: DataContract
+id: twice
+version: 1.0.0
+status: active
+domain: d
+schema:
+  - name: orders
+  - name: Orders
+"""
+    parsed = parse_contracts(text, filename="t.yaml")
+    assert [str(p) for p in parsed[0].errors] == [
+        "t.yaml:9:11: schema[1].name: schema[1] is the same table or product as schema[0] (Orders, twice_orders); "
+        "each table must have its own name"
+    ]

@@ -9,6 +9,9 @@ and column of the *original* file and under the original's field path.
 import re
 from dataclasses import dataclass, field
 
+import sqlglot
+from sqlglot import exp
+
 from ..errors import Path
 from ..fieldtypes import type_problem
 
@@ -195,9 +198,6 @@ def fill_placeholders(query: str, table: str, column: str | None) -> str:
 
 def is_count_query(sql: str) -> bool:
     """True when `sql` is `SELECT COUNT(...) FROM ...` without GROUP BY: its value is an integer >= 0."""
-    import sqlglot
-    from sqlglot import exp
-
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
     except Exception:

@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path as FilePath
 
 from ..fieldtypes import parse_type
-from .common import sql_literal  # noqa: F401  (re-exported for callers building rules)
 
 ODCS_API_VERSION = "v3.1.0"
 SCHEMA_FILE = FilePath(__file__).resolve().parents[1] / "schemas" / "odcs-json-schema-v3.1.0.json"
