@@ -361,3 +361,32 @@ schema:
         "t.yaml:9:11: schema[1].name: schema[1] is the same table or product as schema[0] (Orders, twice_orders); "
         "each table must have its own name"
     ]
+
+
+def test_odcs_3_0_library_rules_are_read_like_their_3_1_metrics():
+    text = """apiVersion: v3.0.2
+kind: DataContract
+id: old
+version: 1.0.0
+status: active
+domain: d
+schema:
+  - name: t
+    properties:
+      - name: unit
+        logicalType: string
+        quality:
+          - rule: nullCheck
+            mustBe: 0
+          - rule: validValues
+            validValues: [kg, lb]
+            mustBe: 0
+          - rule: duplicateCount
+            mustBeLessThan: 10
+"""
+    parsed = parse_contract(text, filename="old.yaml")
+    assert parsed.ok, [str(p) for p in parsed.errors]
+    (unit,) = parsed.contract["schema"]["fields"]
+    assert unit["constraints"] == [{"type": "not_null"}, {"type": "in", "value": ["kg", "lb"]}]
+    (duplicates,) = parsed.contract["sla"]["quality_checks"]
+    assert (duplicates["name"], duplicates["threshold"]) == ("unit_duplicateValues", 9.0)

@@ -28,6 +28,8 @@ from .common import (
 )
 
 METRICS = ("nullValues", "missingValues", "invalidValues", "duplicateValues", "rowCount")
+# ODCS v3.0 named library rules with `rule:` (deprecated in v3.1 for `metric:`).
+V30_RULES = {"nullCheck": "nullValues", "duplicateCount": "duplicateValues", "validValues": "invalidValues"}
 _ZERO_CONSTRAINT = {"nullValues": "not_null", "duplicateValues": "unique"}
 
 
@@ -172,6 +174,10 @@ def translate_rule(
 
     if kind == "library":
         metric = rule.get("metric") or rule.get("rule")
+        if metric in V30_RULES:
+            if metric == "validValues" and "arguments" not in rule:
+                rule = {**rule, "arguments": {"validValues": rule.get("validValues")}}
+            metric = V30_RULES[metric]
         if metric not in METRICS:
             t.note(src, f"unknown library metric {metric!r} (known: {', '.join(METRICS)}); not imported")
             return None
