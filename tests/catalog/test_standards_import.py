@@ -189,8 +189,7 @@ def test_an_operator_other_than_at_most_becomes_a_pass_fail_check():
     full = parse_contracts((ODCS / "all" / "full-example.odcs.yaml").read_text(), filename="f")[0]
     (row_count,) = full.contract["sla"]["quality_checks"]
     assert (
-        row_count["query"]
-        == 'SELECT CASE WHEN (\nSELECT COUNT(*) FROM "tbl_1"\n) > 1000000 THEN 0 ELSE 1 END'
+        row_count["query"] == "SELECT CASE WHEN (\nSELECT COUNT(*) FROM tbl_1\n) > 1000000 THEN 0 ELSE 1 END"
     )
     assert row_count["threshold"] == 0.0
     assert "must be > 1000000" in row_count["description"]
@@ -241,13 +240,12 @@ schema:
     parsed = parse_contract(text, filename="t.yaml")
     assert parsed.ok, [str(p) for p in parsed.errors]
     checks = {c["name"]: (c["query"], c["threshold"]) for c in parsed.contract["sla"]["quality_checks"]}
-    assert checks["c_nullValues"] == ('SELECT COUNT(*) FROM "t" WHERE "c" IS NULL', 9.0)
+    assert checks["c_nullValues"] == ("SELECT COUNT(*) FROM t WHERE c IS NULL", 9.0)
     assert checks["c_duplicateValues"][1] == 1.0 and "COUNT(DISTINCT" in checks["c_duplicateValues"][0]
-    assert checks["c_missingValues"][0].endswith(
-        """WHERE "c" IS NULL OR CAST("c" AS VARCHAR) IN ('', 'N/A')"""
-    )
+    assert checks["c_missingValues"][0].endswith("WHERE c IS NULL OR CAST(c AS TEXT) IN ('', 'N/A')")
     assert "GROUP BY" in checks["t_duplicateValues"][0]
     assert "BETWEEN 10 AND 20" in checks["t_rowCount"][0]
+    assert "c_invalidValues" not in checks  # "must be 0" is the pattern constraint
     assert parsed.contract["schema"]["fields"][0]["constraints"] == [{"type": "pattern", "value": "^[a-z]+$"}]
 
 
@@ -390,3 +388,80 @@ schema:
     assert unit["constraints"] == [{"type": "not_null"}, {"type": "in", "value": ["kg", "lb"]}]
     (duplicates,) = parsed.contract["sla"]["quality_checks"]
     assert (duplicates["name"], duplicates["threshold"]) == ("unit_duplicateValues", 9.0)
+
+
+def test_generated_sql_quotes_only_names_that_need_it_and_runs_on_duckdb():
+    import duckdb
+
+    text = """apiVersion: v3.1.0
+kind: DataContract
+id: q
+version: 1.0.0
+status: active
+domain: d
+schema:
+  - name: Air_Quality
+    properties:
+      - name: order
+        logicalType: string
+        quality:
+          - metric: invalidValues
+            arguments: {validValues: [a, b], pattern: '[a-z]'}
+            unit: percent
+            mustBeLessThan: 50
+      - name: level
+        logicalType: integer
+        quality:
+          - metric: nullValues
+            mustBeLessOrEqualTo: 1
+"""
+    parsed = parse_contract(text, filename="q.yaml")
+    assert parsed.ok, [str(p) for p in parsed.errors]
+    invalid, nulls = parsed.contract["sla"]["quality_checks"]
+    assert 'FROM "Air_Quality"' in invalid["query"] and '"order" IS NOT NULL' in invalid["query"]
+    assert nulls["query"] == 'SELECT COUNT(*) FROM "Air_Quality" WHERE level IS NULL'
+    db = duckdb.connect()
+    db.execute('CREATE TABLE "Air_Quality" ("order" VARCHAR, level INTEGER)')
+    db.execute("""INSERT INTO "Air_Quality" VALUES ('a', 1), ('b', NULL), ('zz', 2), ('Q', 3)""")
+    assert db.execute(nulls["query"]).fetchone()[0] == 1
+    # 'zz' matches the pattern but is not a valid value; 'Q' is neither: 2 of 4 rows (50%) -> not < 50
+    assert db.execute(invalid["query"]).fetchone()[0] == 1
+
+
+@pytest.mark.pg
+def test_generated_sql_also_runs_on_postgresql_as_the_check_runner_sends_it():
+    from django.db import connection
+
+    from governance.checks.sandbox import postgres_sql
+
+    text = """apiVersion: v3.1.0
+kind: DataContract
+id: q
+version: 1.0.0
+status: active
+domain: d
+schema:
+  - name: readings
+    properties:
+      - name: order
+        logicalType: string
+        quality:
+          - metric: invalidValues
+            arguments: {pattern: '[a-z]'}
+            mustBeLessOrEqualTo: 1
+          - metric: missingValues
+            arguments: {missingValues: [null, '']}
+            unit: percent
+            mustBeLessThan: 10
+"""
+    parsed = parse_contract(text, filename="q.yaml")
+    assert parsed.ok, [str(p) for p in parsed.errors]
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE TABLE standards_readings ("order" text)')
+        cursor.execute("""INSERT INTO standards_readings VALUES ('a'), (''), ('Q'), (NULL)""")
+        values = []
+        for check in parsed.contract["sla"]["quality_checks"]:
+            cursor.execute(postgres_sql(check["query"], {"readings": ("public", "standards_readings")}))
+            values.append(cursor.fetchone()[0])
+    # invalid: '' and 'Q' do not match (NULL is not invalid) -> 2; missing: NULL and '' of 4 -> 50%, not < 10
+    assert values == [2, 1]

@@ -120,7 +120,7 @@ def _metric_query(metric: str, rule: dict, table: str, column: str | None, perce
         values = [v for v in missing if v is not None] if isinstance(missing, list) else []
         condition = f"{col} IS NULL"
         if values:
-            condition += f" OR CAST({col} AS VARCHAR) IN ({', '.join(sql_literal(str(v)) for v in values)})"
+            condition += f" OR CAST({col} AS TEXT) IN ({', '.join(sql_literal(str(v)) for v in values)})"
     else:  # invalidValues
         valid = args.get("validValues")
         pattern = args.get("pattern")
@@ -129,7 +129,8 @@ def _metric_query(metric: str, rule: dict, table: str, column: str | None, perce
             listed = ", ".join(sql_literal(v) for v in valid if v is not None)
             parts.append(f"{col} NOT IN ({listed})")
         if isinstance(pattern, str) and pattern:
-            parts.append(f"NOT regexp_full_match(CAST({col} AS VARCHAR), {sql_literal(pattern)})")
+            # `~` is a search in both DuckDB and PostgreSQL: anchored, it matches the whole value.
+            parts.append(f"NOT (CAST({col} AS TEXT) ~ {sql_literal('^(?:' + pattern + ')$')})")
         if not parts:
             t.note(src, "invalidValues needs arguments.validValues or arguments.pattern; not imported")
             return None
