@@ -175,12 +175,7 @@ _PLACEHOLDER = re.compile(r"""(["'`]?)\$?\{(object|table|model|schema|property|f
 
 # PostgreSQL's reserved key words (DuckDB reserves fewer): a column named like one is quoted.
 _RESERVED = frozenset(
-    "all analyse analyze and any array as asc asymmetric both case cast check collate column constraint "
-    "create current_catalog current_date current_role current_time current_timestamp current_user default "
-    "deferrable desc distinct do else end except false fetch for foreign from grant group having in initially "
-    "intersect into lateral leading limit localtime localtimestamp not null offset on only or order placing "
-    "primary references returning select session_user some symmetric table then to trailing true union unique "
-    "user using variadic when where window with".split()
+    ["all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast", "check", "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role", "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in", "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not", "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select", "session_user", "some", "symmetric", "table", "then", "to", "trailing", "true", "union", "unique", "user", "using", "variadic", "when", "where", "window", "with"]
 )
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
 
