@@ -120,6 +120,10 @@ def test_the_domain_option_rejects_a_name_that_is_not_a_slug():
             ":2:7: kind: an ODCS file has kind: DataContract, not 'DataProduct'",
         ),
         (
+            "kind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\n",
+            ":1:7: kind: an ODCS file names its standard version in apiVersion (e.g. v3.1.0)",
+        ),
+        (
             "dataContractSpecification: 2.0.0\nid: x\ninfo: {title: x, version: 1.0.0}\n",
             ":1:28: dataContractSpecification: Data Contract Specification '2.0.0' is not supported",
         ),
