@@ -157,7 +157,7 @@ schema:
     line = next(x for x in err.splitlines() if "payments" in x)
     match = PROBLEM.match(line)
     assert match, line
-    assert (match["line"], match["path"]) == ("13", "schema[0].quality[0]")
+    assert (match["line"], match["col"], match["path"]) == ("14", "16", "schema[0].quality[0].query")
     assert "reads 'payments'" in match["message"]
 
 
@@ -311,8 +311,8 @@ def test_a_dcs_problem_points_into_the_dcs_file(tmp_path):
     err = refuse("import_contracts", str(path), "--domain", "checkout")
     line = next(x for x in err.splitlines() if "customers" in x)
     match = PROBLEM.match(line)
-    assert match and match["path"] == "models.orders.fields.order_total.quality[0]", line
-    assert text.splitlines()[int(match["line"]) - 1].strip() == "- type: sql"
+    assert match and match["path"] == "models.orders.fields.order_total.quality[0].query", line
+    assert text.splitlines()[int(match["line"]) - 1].strip() == "query: |"
 
 
 def test_the_domain_option_fills_a_seed_contract_without_domain(tmp_path):
@@ -469,3 +469,27 @@ schema:
             values.append(cursor.fetchone()[0])
     # invalid: '' and 'Q' do not match (NULL is not invalid) -> 2; missing: NULL and '' of 4 -> 50%, not < 10
     assert values == [2, 1]
+
+
+def test_an_owner_publishes_an_odcs_version_through_the_api(client):
+    import yaml
+
+    from catalog.contracts.standards import contract_to_odcs
+    from tests.factories import make_user, publish
+
+    owner = make_user("owner", role="product_owner", home_domain="sales", team="sales-analytics")
+    publish()
+    next_version = parse_contract(contract_text(version="1.1.0"))
+    odcs = yaml.safe_dump(contract_to_odcs(next_version.document, next_version.contract), sort_keys=False)
+    client.force_login(owner)
+    api = "/api/v1/products/sales/orders/versions/"
+
+    response = client.post(api, data=odcs, content_type="application/yaml")
+
+    assert response.status_code == 201, response.content
+    stored = ProductVersion.objects.get(product__name="orders", version="1.1.0")
+    assert (stored.source_format, stored.contract) == ("odcs", next_version.contract)
+    two_tables = (ODCS / "all" / "full-example.odcs.yaml").read_text()
+    response = client.post(api, data=two_tables, content_type="application/yaml")
+    assert response.status_code == 400
+    assert "describes 2 tables" in str(response.json()["error"])

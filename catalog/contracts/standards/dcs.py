@@ -140,8 +140,7 @@ class _Builder:
             obj["properties"] = props
             if isinstance(model.get("quality"), list):
                 obj["quality"] = [self.rule(r) for r in model["quality"]]
-                for k in range(len(model["quality"])):
-                    self.at(here + ("quality", k), src + ("quality", k))
+                self.rule_origins(model["quality"], here, src)
             schema.append(obj)
         out["schema"] = schema
 
@@ -194,8 +193,7 @@ class _Builder:
             for k in options:
                 self.at(here + ("logicalTypeOptions", k), src + (k,))
         quality = [self.rule(r) for r in fld["quality"]] if isinstance(fld.get("quality"), list) else []
-        for k in range(len(quality)):
-            self.at(here + ("quality", k), src + ("quality", k))
+        self.rule_origins(quality, here, src)
         if isinstance(fld.get("enum"), list) and fld["enum"]:
             quality.append({"type": "library", "metric": "invalidValues",
                             "arguments": {"validValues": fld["enum"]}, "mustBe": 0})  # fmt: skip
@@ -216,6 +214,13 @@ class _Builder:
         if depth < 15 and isinstance(fld.get("items"), dict):
             prop["items"] = self.field("item", fld["items"], src + ("items",), here + ("items",), depth + 1)
         return prop
+
+    def rule_origins(self, rules: list, here: Path, src: Path) -> None:
+        """Rules are copied as they are: each rule and each of its keys comes from the same place."""
+        for k, rule in enumerate(rules):
+            self.at(here + ("quality", k), src + ("quality", k))
+            for key in rule if isinstance(rule, dict) else ():
+                self.at(here + ("quality", k, key), src + ("quality", k, key))
 
     @staticmethod
     def rule(rule) -> dict:

@@ -53,25 +53,20 @@ class OdcsReader(SchemaReading):
             i, obj, table = tables[0]
             out.append(self.product(base, base_src, i, obj, table, {}))
         else:
-            names: dict[str, str | None] = {}
-            taken: dict[str, int] = {}
+            names: dict[str, str | None] = {}  # table (lower case) -> product name
+            first: dict[tuple, int] = {}  # ("table", t) / ("product", p) -> the schema index that has it
             for i, obj, table in tables:
                 suffix = slugify(obj.get("name")) or slugify(table) or str(i)
                 product = f"{base}_{suffix}" if base else None
-                key = (table or "").lower()
-                if table and (key in names or (product and product in taken)):
-                    first = (
-                        taken.get(product)
-                        if product in taken
-                        else next(j for j, _, other in tables if (other or "").lower() == key)
-                    )
+                keys = [("table", (table or "").lower()), ("product", product)] if table else []
+                clash = next((first[k] for k in keys if k[1] and k in first), None)
+                if clash is not None:
                     t = Translation()
-                    t.error(("schema", i, "name"), f"schema[{i}] is the same table or product as schema[{first}] "
+                    t.error(("schema", i, "name"), f"schema[{i}] is the same table or product as schema[{clash}] "
                             f"({table}, {product}); each table must have its own name")  # fmt: skip
                     return [t]
-                names[key] = product
-                if product:
-                    taken[product] = i
+                first.update((k, i) for k in keys if k[1])
+                names[(table or "").lower()] = product
             for i, obj, table in tables:
                 out.append(self.product(names[(table or "").lower()], base_src, i, obj, table, names))
         return out
@@ -370,7 +365,10 @@ class OdcsReader(SchemaReading):
                 if "severity" in check and check["severity"] not in SEVERITIES:
                     del check["severity"]
                 out.append(check)
-                t.origin[("sla", "quality_checks", len(out) - 1)] = src
+                here = ("sla", "quality_checks", len(out) - 1)
+                t.origin[here] = src
+                if check.pop("_query_is_written", False):  # an error in it points at the query
+                    t.origin[here + ("query",)] = src + ("query",)
             sla["quality_checks"] = out
         if sla:
             t.put(doc, "sla", sla, ("slaProperties",) if "slaProperties" in self.doc else (), ())

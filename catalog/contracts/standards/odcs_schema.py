@@ -54,6 +54,9 @@ def text(value) -> str | None:
 
 
 class SchemaReading:
+    """Reads one schema object (table) of `self.doc`: its table, location, fields and rules.
+    `OdcsReader` is the only subclass; the split keeps each module a readable size."""
+
     doc: dict
     standard: str
 

@@ -202,6 +202,8 @@ def translate_rule(
 
     query, threshold, how = _threshold_check(query, op, value, count=count)
     check: dict = {"name": rule.get("name") or rule.get("id") or name, "query": query, "threshold": threshold}
+    if kind == "sql":
+        check["_query_is_written"] = True  # the rule's own query (maybe wrapped): problems point at it
     severity = rule.get("severity")
     if isinstance(severity, str) and severity.lower() in SEVERITIES:
         check["severity"] = severity.lower()
