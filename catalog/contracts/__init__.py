@@ -2,7 +2,7 @@
 
 Public interface (other code imports only these):
 
-    from catalog.contracts import parse_contract, ParsedContract, ContractProblem, document_to_yaml
+    from catalog.contracts import parse_contract, parse_contracts, ParsedContract, ContractProblem, document_to_yaml
 
 `parse_contract(text, *, filename="<contract>") -> ParsedContract` never raises for bad input:
 every problem is collected, each a `ContractProblem(file, line, column, path, message, severity)`
@@ -58,6 +58,13 @@ Notes for callers (the full format is in docs/contract-format.md):
 - The closed vocabularies (built-in metrics, alert events, constraints, access kinds,
   severities) live in `catalog.contracts.vocab`; `fieldtypes.parse_type` gives a field type's
   structure, `sql.analyze_select` the tables a query reads, `semver.parse_semver` a version.
+
+Open standards: `parse_contracts(text, *, filename, domain=None) -> [ParsedContract]` also reads
+ODCS v3.x and Data Contract Specification files, one ParsedContract per product (per table),
+with `format` "odcs" or "dcs", `document` the translation in this format and problems at the
+original file's positions; `parse_contract` accepts such a file when it describes one table.
+The `standards` package holds the translations and the ODCS v3.1.0 export
+(`standards.contract_to_odcs`, `standards.validate_odcs`); docs/standards.md has the mapping.
 
 Modules: errors (ContractProblem), loader (safe YAML with positions and limits), validation/
 (the format rules and normalization), parse (parse_contract), export (document_to_yaml), and

@@ -157,7 +157,12 @@ def _parse_all(text, filename: str, *, domain: str | None) -> list[ParsedContrac
     out = []
     for translation, positioned in translate(loaded, fmt, domain=domain):
         extra = [_problem(filename, loaded, n.path, n.message, WARNING) for n in translation.notes]
-        extra += [_problem(filename, loaded, n.path, n.message, ERROR) for n in translation.errors]
+        if translation.errors:
+            # The translation could not build a contract (no domain, no table name, ...): say why,
+            # rather than what the portal's format then misses.
+            extra += [_problem(filename, loaded, n.path, n.message, ERROR) for n in translation.errors]
+            out.append(ParsedContract(positioned.value, None, sorted(extra, key=_position), format=fmt))
+            continue
         out.append(_validate(positioned, filename, fmt=fmt, extra=extra, display=positioned.display))
     return out
 

@@ -128,3 +128,56 @@ def test_the_schema_check_catches_what_odcs_does_not_allow():
 def test_exporting_a_missing_product_is_an_error():
     with pytest.raises(CommandError, match="no such product or version"):
         run("export_contract", "sales/nothing", "--format", "odcs")
+
+
+NESTED = {"name": "lines", "type": "array<struct<sku: string, qty: integer>>", "description": "Order lines"}
+EDGE_CASES = {
+    "no_schema_but_checks": {"schema": None, "sla.quality_checks": None, "sla.freshness": None},
+    "local_path_without_type": {"schema.location": "/srv/data/sales/orders/", "schema.type": None},
+    "file_url_and_table": {"schema.location": "file:///srv/data/sales/orders.csv", "schema.table": "orders"},
+    "contact_is_not_an_email": {"owner": {"team": "sales-analytics", "contact": "Ask in the office"}},
+    "nested_types_and_pii": {
+        "schema.fields": [
+            {
+                "name": "order_id",
+                "type": "string",
+                "is_pii": True,
+                "pii_category": "id",
+                "constraints": ["not_null"],
+            },
+            {"name": "total_amount", "type": "DECIMAL(12, 2)", "constraints": [{"max": 10}, {"min": 0}]},
+            {
+                "name": "code",
+                "type": "string",
+                "constraints": [{"in": ["a", 1, True]}, {"pattern": "^[a-z]$"}],
+            },
+            {"name": "day", "type": "date", "constraints": [{"min": 0}, {"max_length": 3}]},
+            NESTED,
+        ]
+    },
+    "bare_availability_and_deprecation": {
+        "sla.availability": 99.5,
+        "deprecation": {
+            "notice_date": "2024-03-01",
+            "sunset_date": "2024-04-01",
+            "migration_guide": "Use v2",
+        },
+        "output_ports": [{"name": "api", "type": "rest", "location": "/api/v1/sales/orders"}],
+        "encryption_enabled": True,
+        "audit_logging_enabled": True,
+        "readme": "# Orders\n\nOne row per order.\n",
+    },
+}
+
+
+@pytest.mark.parametrize("overrides", EDGE_CASES.values(), ids=EDGE_CASES.keys())
+def test_unusual_contracts_export_as_valid_odcs_and_round_trip(overrides):
+    from tests.factories import contract_text
+
+    parsed = parse_contract(contract_text(**overrides), filename="c.yaml")
+    assert parsed.ok, [str(p) for p in parsed.errors]
+    odcs = contract_to_odcs(parsed.document, parsed.contract, status="draft")
+    assert validate_odcs(odcs) == []
+    (again,) = parse_contracts(yaml.safe_dump(odcs), filename="c.odcs.yaml")
+    assert again.ok, [str(p) for p in again.errors]
+    assert again.contract == parsed.contract

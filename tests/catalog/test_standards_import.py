@@ -120,6 +120,10 @@ def test_the_domain_option_rejects_a_name_that_is_not_a_slug():
             ":2:7: kind: an ODCS file has kind: DataContract, not 'DataProduct'",
         ),
         (
+            "kind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\n",
+            ":1:7: kind: an ODCS file names its standard version in apiVersion (e.g. v3.1.0)",
+        ),
+        (
             "dataContractSpecification: 2.0.0\nid: x\ninfo: {title: x, version: 1.0.0}\n",
             ":1:28: dataContractSpecification: Data Contract Specification '2.0.0' is not supported",
         ),
@@ -153,7 +157,7 @@ schema:
     line = next(x for x in err.splitlines() if "payments" in x)
     match = PROBLEM.match(line)
     assert match, line
-    assert (match["line"], match["path"]) == ("13", "schema[0].quality[0]")
+    assert (match["line"], match["col"], match["path"]) == ("14", "16", "schema[0].quality[0].query")
     assert "reads 'payments'" in match["message"]
 
 
@@ -189,8 +193,7 @@ def test_an_operator_other_than_at_most_becomes_a_pass_fail_check():
     full = parse_contracts((ODCS / "all" / "full-example.odcs.yaml").read_text(), filename="f")[0]
     (row_count,) = full.contract["sla"]["quality_checks"]
     assert (
-        row_count["query"]
-        == 'SELECT CASE WHEN (\nSELECT COUNT(*) FROM "tbl_1"\n) > 1000000 THEN 0 ELSE 1 END'
+        row_count["query"] == "SELECT CASE WHEN (\nSELECT COUNT(*) FROM tbl_1\n) > 1000000 THEN 0 ELSE 1 END"
     )
     assert row_count["threshold"] == 0.0
     assert "must be > 1000000" in row_count["description"]
@@ -241,13 +244,12 @@ schema:
     parsed = parse_contract(text, filename="t.yaml")
     assert parsed.ok, [str(p) for p in parsed.errors]
     checks = {c["name"]: (c["query"], c["threshold"]) for c in parsed.contract["sla"]["quality_checks"]}
-    assert checks["c_nullValues"] == ('SELECT COUNT(*) FROM "t" WHERE "c" IS NULL', 9.0)
+    assert checks["c_nullValues"] == ("SELECT COUNT(*) FROM t WHERE c IS NULL", 9.0)
     assert checks["c_duplicateValues"][1] == 1.0 and "COUNT(DISTINCT" in checks["c_duplicateValues"][0]
-    assert checks["c_missingValues"][0].endswith(
-        """WHERE "c" IS NULL OR CAST("c" AS VARCHAR) IN ('', 'N/A')"""
-    )
+    assert checks["c_missingValues"][0].endswith("WHERE c IS NULL OR CAST(c AS TEXT) IN ('', 'N/A')")
     assert "GROUP BY" in checks["t_duplicateValues"][0]
     assert "BETWEEN 10 AND 20" in checks["t_rowCount"][0]
+    assert "c_invalidValues" not in checks  # "must be 0" is the pattern constraint
     assert parsed.contract["schema"]["fields"][0]["constraints"] == [{"type": "pattern", "value": "^[a-z]+$"}]
 
 
@@ -309,11 +311,185 @@ def test_a_dcs_problem_points_into_the_dcs_file(tmp_path):
     err = refuse("import_contracts", str(path), "--domain", "checkout")
     line = next(x for x in err.splitlines() if "customers" in x)
     match = PROBLEM.match(line)
-    assert match and match["path"] == "models.orders.fields.order_total.quality[0]", line
-    assert text.splitlines()[int(match["line"]) - 1].strip() == "- type: sql"
+    assert match and match["path"] == "models.orders.fields.order_total.quality[0].query", line
+    assert text.splitlines()[int(match["line"]) - 1].strip() == "query: |"
 
 
 def test_the_domain_option_fills_a_seed_contract_without_domain(tmp_path):
     path = write(tmp_path, "c.yaml", contract_text(domain=None))
     run("import_contracts", str(path), "--domain", "newdomain")
     assert DataProduct.objects.get().domain.name == "newdomain"
+
+
+def _as_json(path: Path):
+    import json
+
+    import yaml
+
+    # Unquoted dates stay text, as the portal's loader keeps them.
+    return json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+
+
+def test_the_fixtures_are_valid_against_the_vendored_schemas():
+    import json
+
+    from jsonschema import Draft7Validator
+
+    from catalog.contracts.standards import validate_odcs
+
+    for path in ODCS_EXAMPLES:
+        assert validate_odcs(_as_json(path)) == [], path
+    schemas = Path(__file__).resolve().parents[2] / "catalog" / "contracts" / "schemas"
+    dcs = Draft7Validator(json.loads((schemas / "dcs-datacontract.schema.json").read_text()))
+    for path in DCS_EXAMPLES:
+        assert [e.message for e in dcs.iter_errors(_as_json(path))] == [], path
+    assert "Apache License" in (schemas / "LICENSE-ODCS").read_text()
+    assert "MIT License" in (schemas / "LICENSE-DCS").read_text()
+
+
+def test_two_schema_objects_for_the_same_table_are_refused(tmp_path):
+    text = """apiVersion: v3.1.0
+kind: DataContract
+id: twice
+version: 1.0.0
+status: active
+domain: d
+schema:
+  - name: orders
+  - name: Orders
+"""
+    parsed = parse_contracts(text, filename="t.yaml")
+    assert [str(p) for p in parsed[0].errors] == [
+        "t.yaml:9:11: schema[1].name: schema[1] is the same table or product as schema[0] (Orders, twice_orders); "
+        "each table must have its own name"
+    ]
+
+
+def test_odcs_3_0_library_rules_are_read_like_their_3_1_metrics():
+    text = """apiVersion: v3.0.2
+kind: DataContract
+id: old
+version: 1.0.0
+status: active
+domain: d
+schema:
+  - name: t
+    properties:
+      - name: unit
+        logicalType: string
+        quality:
+          - rule: nullCheck
+            mustBe: 0
+          - rule: validValues
+            validValues: [kg, lb]
+            mustBe: 0
+          - rule: duplicateCount
+            mustBeLessThan: 10
+"""
+    parsed = parse_contract(text, filename="old.yaml")
+    assert parsed.ok, [str(p) for p in parsed.errors]
+    (unit,) = parsed.contract["schema"]["fields"]
+    assert unit["constraints"] == [{"type": "not_null"}, {"type": "in", "value": ["kg", "lb"]}]
+    (duplicates,) = parsed.contract["sla"]["quality_checks"]
+    assert (duplicates["name"], duplicates["threshold"]) == ("unit_duplicateValues", 9.0)
+
+
+def test_generated_sql_quotes_only_names_that_need_it_and_runs_on_duckdb():
+    import duckdb
+
+    text = """apiVersion: v3.1.0
+kind: DataContract
+id: q
+version: 1.0.0
+status: active
+domain: d
+schema:
+  - name: Air_Quality
+    properties:
+      - name: order
+        logicalType: string
+        quality:
+          - metric: invalidValues
+            arguments: {validValues: [a, b], pattern: '[a-z]'}
+            unit: percent
+            mustBeLessThan: 50
+      - name: level
+        logicalType: integer
+        quality:
+          - metric: nullValues
+            mustBeLessOrEqualTo: 1
+"""
+    parsed = parse_contract(text, filename="q.yaml")
+    assert parsed.ok, [str(p) for p in parsed.errors]
+    invalid, nulls = parsed.contract["sla"]["quality_checks"]
+    assert 'FROM "Air_Quality"' in invalid["query"] and '"order" IS NOT NULL' in invalid["query"]
+    assert nulls["query"] == 'SELECT COUNT(*) FROM "Air_Quality" WHERE level IS NULL'
+    db = duckdb.connect()
+    db.execute('CREATE TABLE "Air_Quality" ("order" VARCHAR, level INTEGER)')
+    db.execute("""INSERT INTO "Air_Quality" VALUES ('a', 1), ('b', NULL), ('zz', 2), ('Q', 3)""")
+    assert db.execute(nulls["query"]).fetchone()[0] == 1
+    # 'zz' matches the pattern but is not a valid value; 'Q' is neither: 2 of 4 rows (50%) -> not < 50
+    assert db.execute(invalid["query"]).fetchone()[0] == 1
+
+
+@pytest.mark.pg
+def test_generated_sql_also_runs_on_postgresql_as_the_check_runner_sends_it():
+    from django.db import connection
+
+    from governance.checks.sandbox import postgres_sql
+
+    text = """apiVersion: v3.1.0
+kind: DataContract
+id: q
+version: 1.0.0
+status: active
+domain: d
+schema:
+  - name: readings
+    properties:
+      - name: order
+        logicalType: string
+        quality:
+          - metric: invalidValues
+            arguments: {pattern: '[a-z]'}
+            mustBeLessOrEqualTo: 1
+          - metric: missingValues
+            arguments: {missingValues: [null, '']}
+            unit: percent
+            mustBeLessThan: 10
+"""
+    parsed = parse_contract(text, filename="q.yaml")
+    assert parsed.ok, [str(p) for p in parsed.errors]
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE TABLE standards_readings ("order" text)')
+        cursor.execute("""INSERT INTO standards_readings VALUES ('a'), (''), ('Q'), (NULL)""")
+        values = []
+        for check in parsed.contract["sla"]["quality_checks"]:
+            cursor.execute(postgres_sql(check["query"], {"readings": ("public", "standards_readings")}))
+            values.append(cursor.fetchone()[0])
+    # invalid: '' and 'Q' do not match (NULL is not invalid) -> 2; missing: NULL and '' of 4 -> 50%, not < 10
+    assert values == [2, 1]
+
+
+def test_an_owner_publishes_an_odcs_version_through_the_api(client):
+    import yaml
+
+    from catalog.contracts.standards import contract_to_odcs
+    from tests.factories import make_user, publish
+
+    owner = make_user("owner", role="product_owner", home_domain="sales", team="sales-analytics")
+    publish()
+    next_version = parse_contract(contract_text(version="1.1.0"))
+    odcs = yaml.safe_dump(contract_to_odcs(next_version.document, next_version.contract), sort_keys=False)
+    client.force_login(owner)
+    api = "/api/v1/products/sales/orders/versions/"
+
+    response = client.post(api, data=odcs, content_type="application/yaml")
+
+    assert response.status_code == 201, response.content
+    stored = ProductVersion.objects.get(product__name="orders", version="1.1.0")
+    assert (stored.source_format, stored.contract) == ("odcs", next_version.contract)
+    two_tables = (ODCS / "all" / "full-example.odcs.yaml").read_text()
+    response = client.post(api, data=two_tables, content_type="application/yaml")
+    assert response.status_code == 400
+    assert "describes 2 tables" in str(response.json()["error"])

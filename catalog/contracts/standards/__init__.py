@@ -41,6 +41,8 @@ def detect_format(document: dict) -> tuple[str, tuple[Path, str] | None]:
         if kind != "DataContract":
             return "odcs", (("kind",), f"an ODCS file has kind: DataContract, not {kind!r}")
         version = document.get("apiVersion")
+        if version is None:
+            return "odcs", (("kind",), "an ODCS file names its standard version in apiVersion (e.g. v3.1.0)")
         if str(version) not in SUPPORTED_ODCS:
             return "odcs", (
                 ("apiVersion",),

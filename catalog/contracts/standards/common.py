@@ -9,6 +9,9 @@ and column of the *original* file and under the original's field path.
 import re
 from dataclasses import dataclass, field
 
+import sqlglot
+from sqlglot import exp
+
 from ..errors import Path
 from ..fieldtypes import type_problem
 
@@ -170,7 +173,96 @@ OPERATORS = {
 _PLACEHOLDER = re.compile(r"""(["'`]?)\$?\{(object|table|model|schema|property|field|column)\}\1""")
 
 
+# PostgreSQL's reserved key words (DuckDB reserves fewer): a column named like one is quoted.
+_RESERVED = frozenset(
+    [
+        "all",
+        "analyse",
+        "analyze",
+        "and",
+        "any",
+        "array",
+        "as",
+        "asc",
+        "asymmetric",
+        "both",
+        "case",
+        "cast",
+        "check",
+        "collate",
+        "column",
+        "constraint",
+        "create",
+        "current_catalog",
+        "current_date",
+        "current_role",
+        "current_time",
+        "current_timestamp",
+        "current_user",
+        "default",
+        "deferrable",
+        "desc",
+        "distinct",
+        "do",
+        "else",
+        "end",
+        "except",
+        "false",
+        "fetch",
+        "for",
+        "foreign",
+        "from",
+        "grant",
+        "group",
+        "having",
+        "in",
+        "initially",
+        "intersect",
+        "into",
+        "lateral",
+        "leading",
+        "limit",
+        "localtime",
+        "localtimestamp",
+        "not",
+        "null",
+        "offset",
+        "on",
+        "only",
+        "or",
+        "order",
+        "placing",
+        "primary",
+        "references",
+        "returning",
+        "select",
+        "session_user",
+        "some",
+        "symmetric",
+        "table",
+        "then",
+        "to",
+        "trailing",
+        "true",
+        "union",
+        "unique",
+        "user",
+        "using",
+        "variadic",
+        "when",
+        "where",
+        "window",
+        "with",
+    ]
+)
+_PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
 def quote_ident(name: str) -> str:
+    """`name` as it reads in SQL. Plain lower-case names stay bare, as people write them (and as
+    PostgreSQL folds unquoted names); others are quoted so that their case and characters hold."""
+    if _PLAIN.match(name) and name not in _RESERVED:
+        return name
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -195,9 +287,6 @@ def fill_placeholders(query: str, table: str, column: str | None) -> str:
 
 def is_count_query(sql: str) -> bool:
     """True when `sql` is `SELECT COUNT(...) FROM ...` without GROUP BY: its value is an integer >= 0."""
-    import sqlglot
-    from sqlglot import exp
-
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
     except Exception:

@@ -140,8 +140,7 @@ class _Builder:
             obj["properties"] = props
             if isinstance(model.get("quality"), list):
                 obj["quality"] = [self.rule(r) for r in model["quality"]]
-                for k in range(len(model["quality"])):
-                    self.at(here + ("quality", k), src + ("quality", k))
+                self.rule_origins(model["quality"], here, src)
             schema.append(obj)
         out["schema"] = schema
 
@@ -151,7 +150,8 @@ class _Builder:
             return fld
         if ref.startswith("#/definitions/"):
             name = ref[len("#/definitions/") :]
-            definition = (self.doc.get("definitions") or {}).get(name)
+            definitions = self.doc.get("definitions")
+            definition = definitions.get(name) if isinstance(definitions, dict) else None
             if isinstance(definition, dict):
                 merged = {k: v for k, v in definition.items() if k not in ("name", "domain", "title")}
                 merged.update({k: v for k, v in fld.items() if k != "$ref"})
@@ -192,9 +192,8 @@ class _Builder:
             prop["logicalTypeOptions"] = options
             for k in options:
                 self.at(here + ("logicalTypeOptions", k), src + (k,))
-        quality = [self.rule(r) for r in fld.get("quality") or [] if isinstance(fld.get("quality"), list)]
-        for k in range(len(quality)):
-            self.at(here + ("quality", k), src + ("quality", k))
+        quality = [self.rule(r) for r in fld["quality"]] if isinstance(fld.get("quality"), list) else []
+        self.rule_origins(quality, here, src)
         if isinstance(fld.get("enum"), list) and fld["enum"]:
             quality.append({"type": "library", "metric": "invalidValues",
                             "arguments": {"validValues": fld["enum"]}, "mustBe": 0})  # fmt: skip
@@ -215,6 +214,13 @@ class _Builder:
         if depth < 15 and isinstance(fld.get("items"), dict):
             prop["items"] = self.field("item", fld["items"], src + ("items",), here + ("items",), depth + 1)
         return prop
+
+    def rule_origins(self, rules: list, here: Path, src: Path) -> None:
+        """Rules are copied as they are: each rule and each of its keys comes from the same place."""
+        for k, rule in enumerate(rules):
+            self.at(here + ("quality", k), src + ("quality", k))
+            for key in rule if isinstance(rule, dict) else ():
+                self.at(here + ("quality", k, key), src + ("quality", k, key))
 
     @staticmethod
     def rule(rule) -> dict:

@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path as FilePath
 
 from ..fieldtypes import parse_type
-from .common import sql_literal  # noqa: F401  (re-exported for callers building rules)
 
 ODCS_API_VERSION = "v3.1.0"
 SCHEMA_FILE = FilePath(__file__).resolve().parents[1] / "schemas" / "odcs-json-schema-v3.1.0.json"
@@ -118,6 +117,20 @@ def _reimported_constraints(prop: dict) -> list:
     return out
 
 
+def _reimported_location(server: dict, obj: dict) -> str | None:
+    """The location the ODCS import reads back from a server this module wrote."""
+    if server["type"] == "postgresql":
+        return f"postgresql://{server['server']}/{server['schema']}.{obj.get('physicalName') or obj['name']}"
+    return server.get("location") or server.get("path")
+
+
+def _reimported_type(server: dict | None, obj: dict) -> str | None:
+    """The schema type the ODCS import reads back: the server's format, else the object's type."""
+    if server is None:
+        return obj["physicalType"]
+    return "postgresql" if server["type"] == "postgresql" else server.get("format")
+
+
 def _server(schema: dict) -> dict | None:
     location, kind = schema.get("location"), schema.get("type")
     if not location:
@@ -184,6 +197,14 @@ def contract_to_odcs(document: dict, contract: dict, *, status: str = "published
         if schema["table"]:
             obj["physicalName"] = schema["table"]
         obj["physicalType"] = "table" if server else (schema["type"] or "table")
+        obj_custom = []
+        doc_schema = document.get("schema") or {}
+        if server and _reimported_location(server, obj) != schema["location"]:
+            obj_custom.append(_custom("location", doc_schema.get("location")))
+        if _reimported_type(server, obj) != schema["type"]:
+            obj_custom.append(_custom("type", doc_schema.get("type")))
+        if obj_custom:
+            obj["customProperties"] = obj_custom
         if c["description"]:
             obj["description"] = c["description"]
         obj["properties"] = props
@@ -235,7 +256,7 @@ def contract_to_odcs(document: dict, contract: dict, *, status: str = "published
         custom.append(_custom("completeness", completeness))
     if custom:
         out["customProperties"] = custom
-    return out
+    return json.loads(json.dumps(out))  # no shared objects: a YAML dump must not write anchors
 
 
 def _written(document: dict, *path, default=None):

@@ -28,6 +28,8 @@ from .common import (
 )
 
 METRICS = ("nullValues", "missingValues", "invalidValues", "duplicateValues", "rowCount")
+# ODCS v3.0 named library rules with `rule:` (deprecated in v3.1 for `metric:`).
+V30_RULES = {"nullCheck": "nullValues", "duplicateCount": "duplicateValues", "validValues": "invalidValues"}
 _ZERO_CONSTRAINT = {"nullValues": "not_null", "duplicateValues": "unique"}
 
 
@@ -118,7 +120,7 @@ def _metric_query(metric: str, rule: dict, table: str, column: str | None, perce
         values = [v for v in missing if v is not None] if isinstance(missing, list) else []
         condition = f"{col} IS NULL"
         if values:
-            condition += f" OR CAST({col} AS VARCHAR) IN ({', '.join(sql_literal(str(v)) for v in values)})"
+            condition += f" OR CAST({col} AS TEXT) IN ({', '.join(sql_literal(str(v)) for v in values)})"
     else:  # invalidValues
         valid = args.get("validValues")
         pattern = args.get("pattern")
@@ -127,7 +129,8 @@ def _metric_query(metric: str, rule: dict, table: str, column: str | None, perce
             listed = ", ".join(sql_literal(v) for v in valid if v is not None)
             parts.append(f"{col} NOT IN ({listed})")
         if isinstance(pattern, str) and pattern:
-            parts.append(f"NOT regexp_full_match(CAST({col} AS VARCHAR), {sql_literal(pattern)})")
+            # `~` is a search in both DuckDB and PostgreSQL: anchored, it matches the whole value.
+            parts.append(f"NOT (CAST({col} AS TEXT) ~ {sql_literal('^(?:' + pattern + ')$')})")
         if not parts:
             t.note(src, "invalidValues needs arguments.validValues or arguments.pattern; not imported")
             return None
@@ -172,6 +175,10 @@ def translate_rule(
 
     if kind == "library":
         metric = rule.get("metric") or rule.get("rule")
+        if metric in V30_RULES:
+            if metric == "validValues" and "arguments" not in rule:
+                rule = {**rule, "arguments": {"validValues": rule.get("validValues")}}
+            metric = V30_RULES[metric]
         if metric not in METRICS:
             t.note(src, f"unknown library metric {metric!r} (known: {', '.join(METRICS)}); not imported")
             return None
@@ -195,6 +202,8 @@ def translate_rule(
 
     query, threshold, how = _threshold_check(query, op, value, count=count)
     check: dict = {"name": rule.get("name") or rule.get("id") or name, "query": query, "threshold": threshold}
+    if kind == "sql":
+        check["_query_is_written"] = True  # the rule's own query (maybe wrapped): problems point at it
     severity = rule.get("severity")
     if isinstance(severity, str) and severity.lower() in SEVERITIES:
         check["severity"] = severity.lower()

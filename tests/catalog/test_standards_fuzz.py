@@ -1,0 +1,58 @@
+"""Property tests: ODCS and DCS files with any value in any place are read without an internal
+error, every problem has a well-formed position, and every accepted product round-trips."""
+
+import copy
+import json
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catalog.contracts import parse_contracts
+from tests.catalog.test_contract_fuzz import assert_well_formed
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+DOCUMENTS = [
+    json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+    for path in sorted(FIXTURES.glob("odcs/*/*.odcs.yaml")) + sorted(FIXTURES.glob("dcs/*/datacontract.yaml"))
+    if path.stat().st_size < 20_000  # the 192 KB AdventureWorks file is covered by the import tests
+]
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["", "x", "v3.1.0", "{object}", "99.9%", "0 2 * * *", "s3://b/k/", "decimal(3,1)"]),
+    st.lists(st.sampled_from([None, 1, "a", {"name": "c"}]), max_size=3),
+    st.dictionaries(
+        st.sampled_from(["name", "type", "metric", "mustBe", "value"]), st.integers(0, 2), max_size=3
+    ),
+)
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _paths(node, here=()):
+    yield here
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, here + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _paths(value, here + (i,))
+
+
+@FUZZ
+@given(st.data())
+def test_any_value_anywhere_in_a_standard_file_is_read_without_internal_error(data):
+    document = copy.deepcopy(data.draw(st.sampled_from(DOCUMENTS)))
+    for _ in range(data.draw(st.integers(1, 4))):
+        paths = [p for p in _paths(document) if p]
+        path = data.draw(st.sampled_from(paths))
+        target = document
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = data.draw(VALUES)
+    domain = data.draw(st.sampled_from([None, "fuzz"]))
+    for parsed in parse_contracts(yaml.safe_dump(document), filename="f.yaml", domain=domain):
+        assert_well_formed(parsed)
