@@ -18,14 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from access.audit import audit_record
 
 from .contracts import parse_contract
 from .models import DataProduct, ProductVersion, VersionStatus
 from .search import search_document_refresh
-from .services import SubmitOutcome, contract_version_submit
+from .services import Action, SubmitOutcome, contract_version_submit
 
 CREATE, UPDATE, UNCHANGED, DEPRECATE = "create", "update", "unchanged", "deprecate"
 INVALID, CONFLICT, REFUSED = "invalid", "conflict", "refused"
@@ -220,24 +220,39 @@ def sync_apply(*, plan: SyncPlan, dry_run: bool = False) -> list[PlanItem]:
     params = active_policy_params()
     # File order is enough: a new product links the input ports that named it earlier in the
     # batch (contract_version_submit does), and the batch's products are not warned about.
-    with transaction.atomic():
-        for item in submits:
-            item.outcome = contract_version_submit(
-                text=item.text,
-                filename=item.file,
-                source=plan.source,
-                parsed=item.parsed,
-                batch_refs=batch,
-                policy_params=params,
-                dry_run=dry_run,
-            )
-            if not item.outcome.stored:
-                # The catalog changed between plan and apply (another writer): undo everything.
-                raise SyncBlocked([PlanItem(action=REFUSED, ref=item.ref, message=item.outcome.message)])
-        if not dry_run:
-            for item in plan.changes:
-                if item.action == DEPRECATE:
-                    product_deprecate_removed(product_id=item.product_id, source=plan.source)
+    try:
+        with transaction.atomic():
+            for item in submits:
+                item.outcome = contract_version_submit(
+                    text=item.text,
+                    filename=item.file,
+                    source=plan.source,
+                    parsed=item.parsed,
+                    batch_refs=batch,
+                    policy_params=params,
+                    dry_run=dry_run,
+                )
+                created_elsewhere = item.action == CREATE and item.outcome.action != Action.CREATED
+                if not item.outcome.stored or created_elsewhere:
+                    # The catalog changed between plan and apply (another writer): undo everything.
+                    message = item.outcome.message if not created_elsewhere else "created elsewhere meanwhile"
+                    raise SyncBlocked(
+                        [PlanItem(action=CONFLICT, ref=item.ref, file=item.file, message=message)]
+                    )
+            if not dry_run:
+                for item in plan.changes:
+                    if item.action == DEPRECATE:
+                        product_deprecate_removed(product_id=item.product_id, source=plan.source)
+    except IntegrityError:
+        # A product of the plan was inserted by another writer at the same moment.
+        raise SyncBlocked(
+            [
+                PlanItem(
+                    action=CONFLICT,
+                    message="another writer created a product of this folder meanwhile; run again",
+                )
+            ]
+        ) from None
     return plan.changes
 
 

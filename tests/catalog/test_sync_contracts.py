@@ -221,3 +221,18 @@ def test_input_ports_link_to_upstream_products_of_the_same_folder_whatever_the_f
     report = DataProduct.objects.get(name="report")
     port = report.current_version.input_ports.get()
     assert port.upstream == DataProduct.objects.get(name="zz_source")
+
+
+def test_a_product_created_elsewhere_between_plan_and_apply_undoes_the_whole_sync(folder):
+    from catalog.sync import SyncBlocked, sync_apply, sync_plan
+
+    plan = sync_plan(folder=folder)
+    publish_ok(name="orders")  # an upload lands after the plan was made
+    before = snapshot()
+
+    with pytest.raises(SyncBlocked):
+        sync_apply(plan=plan)
+
+    assert snapshot() == before
+    assert DataProduct.objects.get(name="orders").source == ""
+    assert not DataProduct.objects.filter(name="customers").exists()
