@@ -18,14 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from access.audit import audit_record
 
 from .contracts import parse_contract
 from .models import DataProduct, ProductVersion, VersionStatus
 from .search import search_document_refresh
-from .services import SubmitOutcome, contract_version_submit
+from .services import Action, SubmitOutcome, contract_version_submit
 
 CREATE, UPDATE, UNCHANGED, DEPRECATE = "create", "update", "unchanged", "deprecate"
 INVALID, CONFLICT, REFUSED = "invalid", "conflict", "refused"
@@ -87,16 +87,15 @@ def sync_plan(*, folder: Path | str) -> SyncPlan:
     items: list[PlanItem] = []
     by_ref: dict[str, PlanItem] = {}
     for file in contract_files([str(path)]):
-        name = str(file.relative_to(path))
-        item = _read_item(file, name)
-        items.append(item)
-        if item.action == INVALID:
-            continue
-        if item.ref in by_ref:
-            item.action = INVALID
-            item.message = f"{item.ref} is also defined by {by_ref[item.ref].file}; one file per product"
-            continue
-        by_ref[item.ref] = item
+        for item in _read_items(file, str(file.relative_to(path))):
+            items.append(item)
+            if item.action == INVALID:
+                continue
+            if item.ref in by_ref:
+                item.action = INVALID
+                item.message = f"{item.ref} is also defined by {by_ref[item.ref].file}; one file per product"
+                continue
+            by_ref[item.ref] = item
 
     products = _products(source, by_ref)
     versions = _versions(products, by_ref)
@@ -140,30 +139,44 @@ def sync_plan(*, folder: Path | str) -> SyncPlan:
     return SyncPlan(source=source, items=items)
 
 
-def _read_item(file: Path, name: str) -> PlanItem:
+def parse_file(text: str, filename: str) -> list:
+    """Every product a contract file describes, each a ParsedContract (the import path's parser).
+    One today; a reader of multi-table standard files (ODCS, DCS) returns one per table, and the
+    sync stores them all or, as for any problem, nothing."""
+    return [parse_contract(text, filename=filename)]
+
+
+def _read_items(file: Path, name: str) -> list[PlanItem]:
     try:
         text = file.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        return PlanItem(action=INVALID, file=name, message=f"not UTF-8 text (byte {exc.start})")
+        return [PlanItem(action=INVALID, file=name, message=f"not UTF-8 text (byte {exc.start})")]
     except OSError as exc:
-        return PlanItem(action=INVALID, file=name, message=f"unreadable: {exc.strerror}")
-    parsed = parse_contract(text, filename=name)
-    if not parsed.ok:
-        return PlanItem(
-            action=INVALID,
-            file=name,
-            message=f"{len(parsed.errors)} format error(s)",
-            problems=[str(p) for p in parsed.errors],
+        return [PlanItem(action=INVALID, file=name, message=f"unreadable: {exc.strerror}")]
+    items = []
+    for parsed in parse_file(text, name):
+        if not parsed.ok:
+            items.append(
+                PlanItem(
+                    action=INVALID,
+                    file=name,
+                    message=f"{len(parsed.errors)} format error(s)",
+                    problems=[str(p) for p in parsed.errors],
+                )
+            )
+            continue
+        contract = parsed.contract
+        items.append(
+            PlanItem(
+                action="",
+                ref=f"{contract['domain']}/{contract['name']}",
+                version=contract["version"],
+                file=name,
+                text=text,
+                parsed=parsed,
+            )
         )
-    contract = parsed.contract
-    return PlanItem(
-        action="",
-        ref=f"{contract['domain']}/{contract['name']}",
-        version=contract["version"],
-        file=name,
-        text=text,
-        parsed=parsed,
-    )
+    return items
 
 
 def _products(source: str, by_ref: dict[str, PlanItem]) -> dict[str, DataProduct]:
@@ -200,32 +213,46 @@ def sync_apply(*, plan: SyncPlan, dry_run: bool = False) -> list[PlanItem]:
     item blocks. `dry_run` runs the publish gate on the changes and rolls everything back."""
     from governance.selectors import active_policy_params
 
-    from .management.commands.import_contracts import upstream_first
-
     if plan.blocked:
         raise SyncBlocked(plan.blocked)
     submits = [i for i in plan.changes if i.action in (CREATE, UPDATE)]
     batch = frozenset(i.ref for i in submits)
     params = active_policy_params()
-    ordered = upstream_first([(i, i.text, i.parsed) for i in submits])
-    with transaction.atomic():
-        for item, text, parsed in ordered:
-            item.outcome = contract_version_submit(
-                text=text,
-                filename=item.file,
-                source=plan.source,
-                parsed=parsed,
-                batch_refs=batch,
-                policy_params=params,
-                dry_run=dry_run,
-            )
-            if not item.outcome.stored:
-                # The catalog changed between plan and apply (another writer): undo everything.
-                raise SyncBlocked([PlanItem(action=REFUSED, ref=item.ref, message=item.outcome.message)])
-        if not dry_run:
-            for item in plan.changes:
-                if item.action == DEPRECATE:
-                    product_deprecate_removed(product_id=item.product_id, source=plan.source)
+    # File order is enough: a new product links the input ports that named it earlier in the
+    # batch (contract_version_submit does), and the batch's products are not warned about.
+    try:
+        with transaction.atomic():
+            for item in submits:
+                item.outcome = contract_version_submit(
+                    text=item.text,
+                    filename=item.file,
+                    source=plan.source,
+                    parsed=item.parsed,
+                    batch_refs=batch,
+                    policy_params=params,
+                    dry_run=dry_run,
+                )
+                created_elsewhere = item.action == CREATE and item.outcome.action != Action.CREATED
+                if not item.outcome.stored or created_elsewhere:
+                    # The catalog changed between plan and apply (another writer): undo everything.
+                    message = item.outcome.message if not created_elsewhere else "created elsewhere meanwhile"
+                    raise SyncBlocked(
+                        [PlanItem(action=CONFLICT, ref=item.ref, file=item.file, message=message)]
+                    )
+            if not dry_run:
+                for item in plan.changes:
+                    if item.action == DEPRECATE:
+                        product_deprecate_removed(product_id=item.product_id, source=plan.source)
+    except IntegrityError:
+        # A product of the plan was inserted by another writer at the same moment.
+        raise SyncBlocked(
+            [
+                PlanItem(
+                    action=CONFLICT,
+                    message="another writer created a product of this folder meanwhile; run again",
+                )
+            ]
+        ) from None
     return plan.changes
 
 

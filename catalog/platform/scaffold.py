@@ -28,7 +28,7 @@ from .dbt import (
     safe_file_stem,
     source_jinja,
 )
-from .spec import SpecErrors, sources_parse
+from .spec import SpecErrors, check_transformation, sources_parse
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: the archive is byte-for-byte stable
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
@@ -76,10 +76,16 @@ def scaffold_build(*, contract: dict, contract_text: str) -> Scaffold:
     schema = contract.get("schema") or {}
     model = schema.get("table") or name.replace("-", "_")
     replacements = {s.written: source_jinja(s) for s in sources}
+    # The block may have been edited in a later version: it must still meet the spec's rules.
+    check_transformation(block["transformation_sql"], sources, errors)
+    if errors:
+        raise NoScaffold(f"the README's platform-spec transformation_sql: {errors.errors[0]['message']}")
     model_sql = rewrite_tables(block["transformation_sql"], replacements)
     own = {("", model.lower()): ref_jinja(model)}
     own.update({("", s.table.lower()): source_jinja(s) for s in sources if s.product})
-    relationships = block.get("relationships") or {}
+    relationships = block.get("relationships")
+    if not isinstance(relationships, dict):
+        relationships = {}
     sla = contract.get("sla") or {}
     schedule = (sla.get("freshness") or {}).get("update_schedule") or "@daily"
     owner = contract["owner"]["team"]
@@ -124,8 +130,7 @@ def scaffold_build(*, contract: dict, contract_text: str) -> Scaffold:
         files[f"tests/quality/{stem}.sql"] = (
             f"{header}\n-- Fails when its count exceeds the threshold ({number_text(check.get('threshold'))}), "
             "the portal's own rule.\n"
-            f"{{{{ config(severity='{severity}') }}}}\n"
-            + check_test_sql(check["query"], replacements=own, threshold=check.get("threshold") or 0)
+            f"{{{{ config(severity='{severity}') }}}}\n" + _check_sql(check, own)
         )
     if not columns:
         columns = [{"name": c, "description": ""} for c in _projection_names(block["transformation_sql"])]
@@ -195,6 +200,15 @@ def scaffold_build(*, contract: dict, contract_text: str) -> Scaffold:
     )
     files["README.md"] = _readme(project, domain, name, model, schedule)
     return Scaffold(project=project, files=files)
+
+
+def _check_sql(check: dict, replacements: dict) -> str:
+    try:
+        return check_test_sql(
+            check["query"], replacements=replacements, threshold=check.get("threshold") or 0
+        )
+    except Exception as exc:  # sqlglot's errors; the contract parser accepted the query, so rare
+        raise NoScaffold(f"the quality check {check['name']!r} cannot be rewritten for dbt: {exc}") from None
 
 
 def _sources_yaml(sources) -> list[dict]:

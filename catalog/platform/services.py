@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from catalog.contracts import parse_contract
 from catalog.models import Team
@@ -72,19 +72,23 @@ def platform_product_register(*, data, user) -> Registration:
             [{"field": problem_field(p.path), "message": p.message} for p in parsed.errors],
             "The contract generated from the spec is not valid.",
         )
-    with transaction.atomic():
-        outcome = contract_version_submit(
-            text=text,
-            filename=filename,
-            user=user,
-            source=PLATFORM_SOURCE,
-            parsed=parsed,
-            expected_ref=spec.ref,
-        )
-        if outcome.action != Action.CREATED:
-            # Another request registered the product between the check above and the row lock:
-            # raising here rolls back whatever the submit stored.
-            raise AlreadyRegistered(f"{spec.ref} is already in the catalog")
+    try:
+        with transaction.atomic():
+            outcome = contract_version_submit(
+                text=text,
+                filename=filename,
+                user=user,
+                source=PLATFORM_SOURCE,
+                parsed=parsed,
+                expected_ref=spec.ref,
+            )
+            if outcome.action != Action.CREATED:
+                # Another request registered the product between the check above and the row lock:
+                # raising here rolls back whatever the submit stored.
+                raise AlreadyRegistered(f"{spec.ref} is already in the catalog")
+    except IntegrityError:
+        # Both requests inserted the product; the unique constraint let only one commit.
+        raise AlreadyRegistered(f"{spec.ref} is already in the catalog") from None
     return Registration(spec=spec, outcome=outcome)
 
 

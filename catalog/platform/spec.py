@@ -138,7 +138,7 @@ def spec_parse(data) -> tuple[PlatformSpec | None, list[dict]]:
     if sql not in (None, "") and not isinstance(sql, str):
         errors.add("transformation_sql", "must be a string (one SELECT statement)")
     elif isinstance(sql, str) and sql.strip() and sources is not None:
-        _check_transformation(sql, sources, errors)
+        check_transformation(sql, sources, errors)
     schedule = data.get("schedule")
     if schedule not in (None, ""):
         if not isinstance(schedule, str):
@@ -248,7 +248,7 @@ def transformation_tables(sql: str) -> tuple[list[exp.Table], exp.Expression] | 
     return tables, root
 
 
-def _check_transformation(sql: str, sources: list[Source], errors: SpecErrors) -> None:
+def check_transformation(sql: str, sources: list[Source], errors: SpecErrors) -> None:
     found = transformation_tables(sql)
     if isinstance(found, str):
         errors.add("transformation_sql", found)

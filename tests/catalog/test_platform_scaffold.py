@@ -412,3 +412,24 @@ def test_dbt_parses_and_builds_the_generated_project(tmp_path):
     )
     assert failing.returncode != 0
     assert "no_negative_amounts" in failing.stdout
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "source_tables: [raw.orders]\ntransformation_sql: 'DELETE FROM raw.orders'\n",
+        "source_tables: [raw.orders]\ntransformation_sql: 'SELECT * FROM raw.other'\n",
+        "source_tables: [1]\ntransformation_sql: 'SELECT 1'\n",
+        "source_tables: [raw.orders]\ntransformation_sql: 'SELECT (((\n",
+    ],
+)
+def test_an_edited_spec_block_that_breaks_the_rules_has_no_scaffold_rather_than_an_error(block):
+    from catalog.contracts import parse_contract
+    from catalog.platform.scaffold import NoScaffold, scaffold_build
+    from tests.factories import contract_text
+
+    text = contract_text(readme=f"# Edited\n\n```yaml platform-spec\n{block}```\n")
+    parsed = parse_contract(text)
+    assert parsed.ok, parsed.errors
+    with pytest.raises(NoScaffold):
+        scaffold_build(contract=parsed.contract, contract_text=text)

@@ -203,3 +203,36 @@ def test_the_plan_reads_a_constant_number_of_queries(folder, django_assert_max_n
     with django_assert_max_num_queries(3):
         plan = sync_plan(folder=folder)
     assert len(plan.items) == 12
+
+
+def test_input_ports_link_to_upstream_products_of_the_same_folder_whatever_the_file_order(tmp_path):
+    folder = tmp_path / "lineage"
+    write(
+        folder,
+        "a_report.yaml",
+        name="report",
+        input_ports=[{"product": "sales/zz_source", "table": "zz_source"}],
+    )
+    write(folder, "b_source.yaml", name="zz_source")
+
+    out, _ = sync(folder)
+
+    assert "not in the catalog yet" not in out  # the batch's own products are not warned about
+    report = DataProduct.objects.get(name="report")
+    port = report.current_version.input_ports.get()
+    assert port.upstream == DataProduct.objects.get(name="zz_source")
+
+
+def test_a_product_created_elsewhere_between_plan_and_apply_undoes_the_whole_sync(folder):
+    from catalog.sync import SyncBlocked, sync_apply, sync_plan
+
+    plan = sync_plan(folder=folder)
+    publish_ok(name="orders")  # an upload lands after the plan was made
+    before = snapshot()
+
+    with pytest.raises(SyncBlocked):
+        sync_apply(plan=plan)
+
+    assert snapshot() == before
+    assert DataProduct.objects.get(name="orders").source == ""
+    assert not DataProduct.objects.filter(name="customers").exists()
