@@ -88,3 +88,26 @@ def test_a_path_no_api_route_matches_is_the_json_404(analyst, method, url):
 def test_no_credentials_is_the_documented_401(client):
     error = _error(client.get("/api/v1/domains/"), 401)
     assert error["code"] == "not_authenticated"
+
+
+def test_a_reject_comment_that_is_not_text_is_a_400_and_nothing_changes(client):
+    from access import services
+    from catalog.models import DataProduct
+    from tests.access.conftest import SECRET_ACCESS
+
+    publish_ok(name="secret", classification="restricted", access=SECRET_ACCESS)
+    owner = make_user("owner", role="product_owner", home_domain="sales", team="sales-analytics")
+    requester = make_user("analyst", role="analyst", home_domain="finance")
+    request = services.access_request_create(
+        product=DataProduct.objects.get(name="secret"), requester=requester, purpose="Report"
+    )
+    token, _ = Token.objects.get_or_create(user=owner)
+    response = client.post(
+        f"/api/v1/access-requests/{request.pk}/reject/",
+        {"comment": None},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token.key}",
+    )
+    assert _error(response, 400)["details"] == {"comment": ["Must be text."]}
+    request.refresh_from_db()
+    assert (request.status, request.comment) == ("pending_owner", "")
