@@ -151,3 +151,19 @@ def test_an_example_that_does_not_fit_is_named(api_schema):
     assert example_problems(doctored) == [
         f"GET /api/v1/domains/ 200 application/json example {name!r}: 'three' is not of type 'integer'"
     ]
+
+
+def test_the_publish_example_is_a_contract_the_gate_publishes(client):
+    from catalog.api.examples import CONTRACT_YAML_TEXT
+    from tests.factories import make_user, publish_ok
+
+    publish_ok()  # sales/orders 1.0.0
+    owner = make_user("owner", role="product_owner", home_domain="sales", team="sales-analytics")
+    client.force_login(owner)
+    response = client.post(
+        "/api/v1/products/sales/orders/versions/",
+        {"contract": CONTRACT_YAML_TEXT},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.json()
+    assert (response.json()["version"], response.json()["status"]) == ("1.1.0", "published")
