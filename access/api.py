@@ -168,7 +168,12 @@ class AccessRequestList(APIView):
         operation_id="access_requests_list",
         summary="My access requests and those I decide",
         parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=RequestStatus.values),
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=[*RequestStatus.values, ""],
+                description="Only requests in this status; empty: all.",
+            ),
             *PAGE_PARAMS,
         ],
         responses={
@@ -300,7 +305,9 @@ class AccessRequestReject(_RequestAction):
     )
     def post(self, request, pk: int):
         found = self._visible(request, pk)
-        comment = str(request.data.get("comment", "")) if hasattr(request.data, "get") else ""
+        comment = request.data.get("comment", "") if hasattr(request.data, "get") else ""
+        if not isinstance(comment, str):  # str(None) was stored as the comment "None"
+            raise ApiError("The request is not valid.", details={"comment": ["Must be text."]})
         return self._answer(
             lambda: services.access_request_reject(
                 request_id=found.pk, decided_by=request.user, comment=comment

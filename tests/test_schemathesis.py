@@ -12,54 +12,77 @@ phase (boundary values, invalid inputs) run in full. The whole file takes ~1-2 m
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from access import services
+from catalog.models import DataProduct
 from tests.access.conftest import grant_via_workflow, load_policies, publish_world_products
 from tests.factories import make_user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
+# MESH_SCHEMATHESIS_MAX_EXAMPLES=200 makes a deeper, randomized run (locally, before a release).
+DEEP = int(os.environ.get("MESH_SCHEMATHESIS_MAX_EXAMPLES", "0"))
 settings.register_profile(
     "mesh-schemathesis",
-    max_examples=8,
+    max_examples=DEEP or 8,
     deadline=None,
-    derandomize=True,  # the same cases on every run: CI failures reproduce locally
+    derandomize=not DEEP,  # CI runs the same cases every time, so a failure reproduces locally
     suppress_health_check=list(HealthCheck),
     database=None,
 )
 PROFILE = settings.get_profile("mesh-schemathesis")
-REAL_IDS: dict[str, list[int]] = {"request": [], "grant": []}  # filled by the `mesh` fixture
+REAL_IDS: dict[str, list[int]] = {"request": [], "grant": []}  # filled by `mesh_data`
+
+
+@pytest.fixture(scope="module")
+def mesh_data(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Example products (public, restricted, invisible to analysts) with data files, the policy
+    file, an owner, an analyst with an open request, a grant holder and a governance lead.
+
+    Loaded once for the module inside a transaction that is rolled back at its end; each test
+    runs in a savepoint within it (pytest-django's `db`), so what one test changes the next does
+    not see. Loading it per test would cost more than the tests themselves."""
+    storage = {"s3://data-products/": str(tmp_path_factory.mktemp("schemathesis-s3"))}
+    with django_db_blocker.unblock(), override_settings(MESH_STORAGE_MAP=storage):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            owner = make_user("owner", role="product_owner", home_domain="sales", team="sales-analytics")
+            analyst = make_user("analyst", role="analyst", home_domain="finance")
+            holder = make_user("holder", role="analyst", home_domain="finance")
+            lead = make_user("lead", governance=True)
+            publish_world_products()
+            load_policies()
+            products = {p.name: p for p in DataProduct.objects.all()}
+            grant = grant_via_workflow(product=products["secret"], user=holder, owner=owner, lead=lead)
+            pending = services.access_request_create(
+                product=products["secret"], requester=analyst, purpose="Quarterly margins report"
+            )
+            REAL_IDS["request"] = [pending.pk, grant.request_id]
+            REAL_IDS["grant"] = [grant.pk]
+            yield {"owner": owner, "analyst": analyst, "storage": storage}
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture
-def mesh(db):
-    """Example products (public, restricted, invisible to analysts) with data files, the policy
-    file, an owner, an analyst with an open request, a grant holder and a governance lead."""
-    owner = make_user("owner", role="product_owner", home_domain="sales", team="sales-analytics")
-    analyst = make_user("analyst", role="analyst", home_domain="finance")
-    holder = make_user("holder", role="analyst", home_domain="finance")
-    lead = make_user("lead", governance=True)
-    publish_world_products()
-    load_policies()
-    from catalog.models import DataProduct
-
-    products = {p.name: p for p in DataProduct.objects.all()}
-    grant = grant_via_workflow(product=products["secret"], user=holder, owner=owner, lead=lead)
-    pending = services.access_request_create(
-        product=products["secret"], requester=analyst, purpose="Quarterly margins report"
-    )
-    REAL_IDS["request"] = [pending.pk, grant.request_id]
-    REAL_IDS["grant"] = [grant.pk]
-    return {"owner": owner, "analyst": analyst}
+def mesh(mesh_data, db, settings):
+    settings.MESH_STORAGE_MAP = mesh_data["storage"]  # the data files written with the products
+    assert DataProduct.objects.count() == 3, "the module's example products are gone"
+    return mesh_data
 
 
 def _token_headers(user) -> dict:

@@ -87,14 +87,89 @@ VERSION_LIST = OpenApiExample(
     response_only=True,
 )
 
-CONTRACT_YAML_TEXT = "name: orders\nversion: 1.0.0\ndomain: sales\n# ... the rest of the contract\n"
+# A complete contract in the seed format (docs/contract-format.md): version 1.1.0 of sales/orders.
+CONTRACT_YAML_TEXT = """\
+name: orders
+version: 1.1.0
+domain: sales
+owner:
+  team: sales-analytics
+  contact: sales@example.com
+description: Orders placed in the web shop.
+classification: internal
+retention_days: 1095
+tags:
+- orders
+schema:
+  type: parquet
+  location: s3://data-products/sales/orders/
+  fields:
+  - name: order_id
+    type: string
+    description: Unique order identifier
+    is_primary_key: true
+    constraints:
+    - unique
+    - not_null
+  - name: total_amount
+    type: decimal(12,2)
+    description: Order total
+    constraints:
+    - min: 0
+access:
+  discovery: public
+  read:
+  - role: analyst
+  write:
+  - domain: sales
+sla:
+  availability: 99.9%
+  freshness:
+    max_age_hours: 24
+    update_schedule: 0 2 * * *
+  completeness:
+    min_threshold: 99.5%
+  quality_checks:
+  - name: no_negative_amounts
+    query: SELECT COUNT(*) FROM orders WHERE total_amount < 0
+    threshold: 0
+observability:
+  metrics:
+  - row_count
+  - null_percentage_by_column
+  - distinct_count
+  alerts:
+  - type: freshness
+    condition: age_hours > 26
+    severity: critical
+  - type: volume
+    condition: row_count_change > 50%
+    severity: warning
+  - type: quality
+    condition: quality_check_failed
+    severity: critical
+  - type: schema
+    condition: schema_drift_detected
+    severity: warning
+changelog:
+- version: 1.1.0
+  date: '2024-02-01'
+  changes:
+  - Describe the order total in the contract
+  breaking: false
+- version: 1.0.0
+  date: '2024-01-15'
+  changes:
+  - First version
+  breaking: false
+"""
 
 CONTRACT = OpenApiExample(
     "As JSON",
     value={
         "domain": "sales",
         "name": "orders",
-        "version": "1.0.0",
+        "version": "1.1.0",
         "status": "published",
         "format": "seed",
         "contract": CONTRACT_YAML_TEXT,
@@ -104,7 +179,7 @@ CONTRACT = OpenApiExample(
 )
 CONTRACT_YAML = OpenApiExample(
     "As YAML",
-    value={"name": "orders", "version": "1.0.0", "domain": "sales"},
+    value={"name": "orders", "version": "1.1.0", "domain": "sales", "...": "the rest of the contract"},
     response_only=True,
     media_type="application/yaml",
 )
