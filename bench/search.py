@@ -320,8 +320,10 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
             discovery = "restricted" if rng.random() < 0.1 and pid > len(KNOWN) else "public"
             if discovery == "restricted":
                 restricted.append(pid)
+            # Version pid is the product's current version (the foreign keys are checked at
+            # commit), so each product row is written once: no dead row versions to skew the scans.
             products.append(
-                (
+                [
                     pid,
                     domain_id[domain],
                     name,
@@ -329,13 +331,15 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
                     description,
                     classification,
                     discovery,
-                    None,
+                    pid,
                     "",
                     rng.choice(QUALITY),
                     rng.choice(FRESHNESS),
+                    "published",
+                    False,
                     now,
                     now,
-                )
+                ]
             )
             readme = f"# {name}\n\nHow to use {name}: join on {name}_id." if rng.random() < 0.2 else None
             contract = json.dumps({"name": name, "domain": domain, "version": "1.0.0", "readme": readme})
@@ -366,6 +370,7 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
             if pid % 997 == 0:
                 chosen[0] = SPECIAL_FIELDS[pid % 3]
             pii = rng.random() < 0.2
+            products[-1][12] = pii and n_fields > 3  # the PII field is the fourth
             for position, field in enumerate([f"{name}_id", *chosen]):
                 fields.append(
                     (
@@ -400,6 +405,8 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
                 "source",
                 "quality_health",
                 "freshness_status",
+                "version_status",
+                "contains_pii",
                 "created_at",
                 "updated_at",
             ],
@@ -431,7 +438,6 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
             ],
             versions,
         )
-        raw.execute("UPDATE catalog_dataproduct SET current_version_id = id")
         copy_rows(
             raw,
             "catalog_schemafield",
