@@ -5,8 +5,9 @@
 
 Creates (drops first) the named database on the local PostgreSQL, migrates it and bulk-loads
 domains, teams, tags, products, versions and schema fields with COPY (not through the contract
-import), then builds the search documents with `catalog.search.search_documents_rebuild()`
-(the same code a backfill uses). `--reuse` keeps an already loaded database.
+import; each product row written once, with the monitoring columns a sweep would have filled),
+then builds the search documents with `catalog.search.search_documents_rebuild()` (the same
+code a backfill uses). `--reuse` keeps an already loaded database.
 
 Then, over 20 fixed queries (exact names, prefixes, typos, field names, two-word phrases and
 facet filters), it calls the search API view in-process as an analyst (DRF APIRequestFactory;
