@@ -5,8 +5,9 @@
 
 Creates (drops first) the named database on the local PostgreSQL, migrates it and bulk-loads
 domains, teams, tags, products, versions and schema fields with COPY (not through the contract
-import), then builds the search documents with `catalog.search.search_documents_rebuild()`
-(the same code a backfill uses). `--reuse` keeps an already loaded database.
+import; each product row written once, with the monitoring columns a sweep would have filled),
+then builds the search documents with `catalog.search.search_documents_rebuild()` (the same
+code a backfill uses). `--reuse` keeps an already loaded database.
 
 Then, over 20 fixed queries (exact names, prefixes, typos, field names, two-word phrases and
 facet filters), it calls the search API view in-process as an analyst (DRF APIRequestFactory;
@@ -320,8 +321,10 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
             discovery = "restricted" if rng.random() < 0.1 and pid > len(KNOWN) else "public"
             if discovery == "restricted":
                 restricted.append(pid)
+            # Version pid is the product's current version (the foreign keys are checked at
+            # commit), so each product row is written once: no dead row versions to skew the scans.
             products.append(
-                (
+                [
                     pid,
                     domain_id[domain],
                     name,
@@ -329,13 +332,15 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
                     description,
                     classification,
                     discovery,
-                    None,
+                    pid,
                     "",
                     rng.choice(QUALITY),
                     rng.choice(FRESHNESS),
+                    "published",
+                    False,
                     now,
                     now,
-                )
+                ]
             )
             readme = f"# {name}\n\nHow to use {name}: join on {name}_id." if rng.random() < 0.2 else None
             contract = json.dumps({"name": name, "domain": domain, "version": "1.0.0", "readme": readme})
@@ -366,6 +371,7 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
             if pid % 997 == 0:
                 chosen[0] = SPECIAL_FIELDS[pid % 3]
             pii = rng.random() < 0.2
+            products[-1][12] = pii and n_fields > 3  # the PII field is the fourth
             for position, field in enumerate([f"{name}_id", *chosen]):
                 fields.append(
                     (
@@ -400,6 +406,8 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
                 "source",
                 "quality_health",
                 "freshness_status",
+                "version_status",
+                "contains_pii",
                 "created_at",
                 "updated_at",
             ],
@@ -431,7 +439,6 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
             ],
             versions,
         )
-        raw.execute("UPDATE catalog_dataproduct SET current_version_id = id")
         copy_rows(
             raw,
             "catalog_schemafield",

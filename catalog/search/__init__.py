@@ -31,6 +31,7 @@ from dataclasses import replace
 from django.db import connection, transaction
 
 from catalog.models import DataProduct
+from catalog.querysets import ids_in
 
 from .documents import search_document_refresh, search_documents_rebuild
 from .facets import facets_count
@@ -84,7 +85,7 @@ def product_search(*, user, query: SearchQuery) -> SearchResult:
 
     A constant number of SQL queries whatever the number of results: (set the search settings
     on PostgreSQL,) read the user's teams and grants, find which words are typos (text only),
-    count the facets and the total in one query and the tags in a second (or only count,
+    (on PostgreSQL) read the ids of the visible matches (text only), count the facets and the total in one query and the tags in a second (or only count,
     without facets), the page, and the page's tags.
     """
     if connection.vendor == "postgresql":
@@ -104,6 +105,13 @@ def _product_search(*, user, query: SearchQuery, postgres: bool) -> SearchResult
         text = _PostgresText if postgres else _SqliteText
         relevance = text(query.parsed, base=narrowed)
         matching = base.filter(relevance.condition())
+        if postgres:
+            # The text is matched once, here: the facets, the count and the page then read the
+            # matching products by id. Matching costs the most (a phrase or prefix is checked
+            # against each candidate's tsvector), and a planner estimate of how many match is
+            # often far off, so each later query would otherwise pay it again, in the worst plan.
+            ids = list(matching.order_by().values_list("pk", flat=True))
+            matching = DataProduct.objects.filter(ids_in("id", ids))
     facets = None
     if base.query.is_empty():
         total = 0
@@ -126,7 +134,11 @@ def _product_search(*, user, query: SearchQuery, postgres: bool) -> SearchResult
             qs = qs.order_by("-updated_at", "-id")
         else:
             qs = qs.order_by("name", "domain__name")
-        results = list(_page_queryset(qs)[offset : offset + query.page_size])
+        # The page's ids first, then their rows with what a result shows: joining a product's
+        # version, domain and team before the sort would join every match, not twenty.
+        page_ids = list(qs.values_list("pk", flat=True)[offset : offset + query.page_size])
+        by_pk = {p.pk: p for p in _page_queryset(DataProduct.objects.filter(pk__in=page_ids))}
+        results = [by_pk[pk] for pk in page_ids if pk in by_pk]
     return SearchResult(query=replace(query, page=page), results=results, total=total, facets=facets)
 
 

@@ -57,15 +57,6 @@ def _stored(values: dict) -> dict:
     return {**values, "keywords": "", "body": "", "readme": "", "vector": vector}
 
 
-def _vector_from_columns():
-    return (
-        SearchVector("name_words", weight="A", config=TS_CONFIG)
-        + SearchVector("keywords", weight="B", config=TS_CONFIG)
-        + SearchVector("body", weight="C", config=TS_CONFIG)
-        + SearchVector("readme", weight="D", config=TS_CONFIG)
-    )
-
-
 def search_document_refresh(product: DataProduct) -> SearchDocument | None:
     """Rebuild `product`'s search document from its current (else newest) version.
 
@@ -102,10 +93,20 @@ def search_documents_rebuild(*, product_ids=None, batch_size: int = 1000) -> int
         batch = list(
             products.filter(pk__gt=last_pk)
             .select_related("domain", "owning_team")
-            .annotate(shown_id=Coalesce(F("current_version_id"), Subquery(newest.values("pk")[:1])))
-            .only("pk", "name", "description", "domain__name", "owning_team__name", "current_version_id")[
-                :batch_size
-            ]
+            .annotate(
+                shown_id=Coalesce(F("current_version_id"), Subquery(newest.values("pk")[:1])),
+                current_status=F("current_version__status"),
+            )
+            .only(
+                "pk",
+                "name",
+                "description",
+                "domain__name",
+                "owning_team__name",
+                "current_version_id",
+                "version_status",
+                "contains_pii",
+            )[:batch_size]
         )
         if not batch:
             return done
@@ -138,40 +139,73 @@ def search_documents_rebuild(*, product_ids=None, batch_size: int = 1000) -> int
             docs.append(SearchDocument(product=product, **values))
         with transaction.atomic():
             SearchDocument.objects.filter(pk__in=[p.pk for p in batch]).exclude(pk__in=shown).delete()
-            SearchDocument.objects.bulk_create(
-                docs,
-                update_conflicts=True,
-                unique_fields=["product"],
-                update_fields=[
-                    "name_words",
-                    "keywords",
-                    "body",
-                    "readme",
-                    "has_pii",
-                    "field_count",
-                    "refreshed_at",
-                ],
-            )
-            # The product rows' search facet columns, as the publish service keeps them.
-            for contains_pii in (True, False):
-                DataProduct.objects.filter(
-                    pk__in=[d.product_id for d in docs if d.has_pii == contains_pii]
-                ).update(contains_pii=contains_pii)
-            DataProduct.objects.filter(pk__in=[p.pk for p in batch]).update(
-                version_status=Coalesce(
-                    Subquery(
-                        ProductVersion.objects.filter(pk=OuterRef("current_version_id")).values("status")[:1]
-                    ),
-                    Value(VersionStatus.DRAFT),
-                )
-            )
             if connection.vendor == "postgresql":
-                # One set-based statement per batch (compiling an expression per row costs more
-                # than the database's work); the texts are then dropped, as in _stored().
-                SearchDocument.objects.filter(pk__in=list(shown)).update(
-                    vector=_vector_from_columns(), keywords="", body="", readme=""
+                _documents_upsert_postgres(docs)
+            else:
+                SearchDocument.objects.bulk_create(
+                    docs,
+                    update_conflicts=True,
+                    unique_fields=["product"],
+                    update_fields=[
+                        "name_words",
+                        "keywords",
+                        "body",
+                        "readme",
+                        "has_pii",
+                        "field_count",
+                        "refreshed_at",
+                    ],
                 )
+            _facet_columns_update(batch, {d.product_id: d.has_pii for d in docs})
         done += len(docs)
+
+
+def _documents_upsert_postgres(docs: list[SearchDocument]) -> None:
+    """Insert or replace the documents in one statement that also builds their tsvectors from
+    the texts passed in, storing no texts (as _stored() does): each row is written once, so a
+    rebuild leaves no dead row versions behind to bloat the table search reads."""
+    if not docs:
+        return
+    columns = ("name_words", "keywords", "body", "readme")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO catalog_searchdocument
+                (product_id, name_words, keywords, body, readme, has_pii, field_count, vector, refreshed_at)
+            SELECT d.product_id, d.name_words, '', '', '', d.has_pii, d.field_count,
+                   setweight(to_tsvector(%s::regconfig, d.name_words), 'A')
+                   || setweight(to_tsvector(%s::regconfig, d.keywords), 'B')
+                   || setweight(to_tsvector(%s::regconfig, d.body), 'C')
+                   || setweight(to_tsvector(%s::regconfig, d.readme), 'D'),
+                   now()
+            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::boolean[], %s::integer[])
+                AS d(product_id, {", ".join(columns)}, has_pii, field_count)
+            ON CONFLICT (product_id) DO UPDATE SET
+                name_words = EXCLUDED.name_words, keywords = '', body = '', readme = '',
+                has_pii = EXCLUDED.has_pii, field_count = EXCLUDED.field_count,
+                vector = EXCLUDED.vector, refreshed_at = EXCLUDED.refreshed_at
+            """,
+            [
+                *([TS_CONFIG] * 4),
+                [d.product_id for d in docs],
+                *([getattr(d, column) for d in docs] for column in columns),
+                [d.has_pii for d in docs],
+                [d.field_count for d in docs],
+            ],
+        )
+
+
+def _facet_columns_update(batch, has_pii: dict[int, bool]) -> None:
+    """The products' search facet columns (DataProduct.version_status, contains_pii), as the
+    publish service keeps them; only rows that change are written, grouped by their new values
+    (at most eight statements)."""
+    changes: dict[tuple[str, bool], list[int]] = {}
+    for product in batch:
+        wanted = (product.current_status or VersionStatus.DRAFT, has_pii.get(product.pk, False))
+        if wanted != (product.version_status, product.contains_pii):
+            changes.setdefault(wanted, []).append(product.pk)
+    for (status, contains_pii), pks in changes.items():
+        DataProduct.objects.filter(pk__in=pks).update(version_status=status, contains_pii=contains_pii)
 
 
 @dataclass

@@ -151,3 +151,23 @@ def test_a_user_deletes_their_saved_search_but_not_someone_elses(client, analyst
 
 def test_saved_searches_need_a_post(client, analyst):
     assert client.get("/search/saved/").status_code == 405
+
+
+def test_quality_health_and_freshness_facets_are_links_that_filter_by_what_monitoring_measured(
+    client, analyst, products
+):
+    from catalog.models import DataProduct
+
+    DataProduct.objects.filter(name="orders").update(quality_health="failing", freshness_status="late")
+    page = client.get("/search/", {"q": "order"})
+    facets = {f["key"]: f for f in page.context["facets"]}
+    failing = next(v for v in facets["quality"]["top"] if v["value"] == "failing")
+
+    assert (failing["label"], failing["count"]) == ("Failing", 1)
+    assert [(v["value"], v["count"]) for v in facets["freshness"]["top"]] == [("late", 1), ("unknown", 1)]
+    assert failing["url"] == "/search/?q=order&quality=failing"
+    filtered = client.get(failing["url"])
+    assert [p.name for p in filtered.context["result"].results] == ["orders"]
+    api = client.get("/api/v1/products/", {"search": "order", "freshness": "late"}).json()
+    assert [r["name"] for r in api["results"]] == ["orders"]
+    assert client.get("/api/v1/products/", {"quality": "excellent"}).status_code == 400

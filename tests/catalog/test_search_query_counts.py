@@ -111,6 +111,7 @@ def test_the_htmx_search_partial_is_constant_too(analyst, django_assert_num_quer
         "/api/v1/products/?search=orders",
         "/api/v1/products/?search=orders&facets=false",
         "/api/v1/products/?domain=sales&tag=orders",
+        "/api/v1/products/?search=orders&quality=unknown&freshness=unknown&pii=no",
         "/api/v1/domains/",
     ],
 )
