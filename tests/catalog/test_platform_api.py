@@ -215,3 +215,15 @@ def test_the_product_page_links_the_scaffold_for_those_who_see_it(client, users)
     publish_ok(name="orders")
     client.force_login(users["analyst"])
     assert SCAFFOLD.encode() not in client.get("/products/sales/orders/").content
+
+
+def test_scaffold_download_reads_a_fixed_number_of_queries(users, django_assert_num_queries):
+    client = api(users["owner"])
+    assert client.post(URL, spec(), format="json").status_code == 201
+    weekly = spec(name="orders_weekly", schedule="0 3 * * 1", quality_checks=None)
+    assert client.post(URL, weekly, format="json").status_code == 201
+    # the visible product, may-see-drafts, the version list, the shown version with its contract
+    with django_assert_num_queries(4):
+        assert client.get(SCAFFOLD).status_code == 200
+    with django_assert_num_queries(4):
+        assert client.get("/api/v1/products/sales/orders_weekly/scaffold.zip").status_code == 200
