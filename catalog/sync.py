@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 
 from access.audit import audit_record
 
-from .contracts import parse_contract
+from .contracts import parse_contracts
 from .models import DataProduct, ProductVersion, VersionStatus
 from .search import search_document_refresh
 from .services import Action, SubmitOutcome, contract_version_submit
@@ -140,10 +140,10 @@ def sync_plan(*, folder: Path | str) -> SyncPlan:
 
 
 def parse_file(text: str, filename: str) -> list:
-    """Every product a contract file describes, each a ParsedContract (the import path's parser).
-    One today; a reader of multi-table standard files (ODCS, DCS) returns one per table, and the
-    sync stores them all or, as for any problem, nothing."""
-    return [parse_contract(text, filename=filename)]
+    """Every product a contract file describes, each a ParsedContract (the import path's parser):
+    one for the portal's format, one per table for ODCS and DCS files; the sync stores them all
+    or, as for any problem, nothing."""
+    return parse_contracts(text, filename=filename)
 
 
 def _read_items(file: Path, name: str) -> list[PlanItem]:
