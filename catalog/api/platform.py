@@ -21,8 +21,9 @@ from rest_framework.views import APIView
 from catalog.platform.scaffold import NoScaffold
 from catalog.platform.selectors import product_by_id, product_scaffold
 from catalog.platform.services import AlreadyRegistered, SpecInvalid, platform_product_register
-from mesh_portal.exceptions import ApiError
+from mesh_portal.exceptions import ApiError, error_response, invalid, not_found
 
+from . import examples
 from .serializers import ProductDetailSerializer, ProductSearchResponseSerializer
 from .views import NOT_FOUND, PRODUCT_PARAMS, SEARCH_PARAMS, ProductDetail, ProductList
 
@@ -120,10 +121,26 @@ class PlatformProducts(APIView):
         request=PlatformSpecSerializer,
         responses={
             201: RegistrationSerializer,
-            400: OpenApiResponse(description="The spec is not valid; `details` names each field."),
-            403: OpenApiResponse(description="You may not create products in this domain."),
-            404: OpenApiResponse(description="No such domain."),
-            409: OpenApiResponse(description="The product is already in the catalog."),
+            400: error_response(
+                400,
+                "The spec is not valid; `details` names each field.",
+                code="invalid_spec",
+                message="The spec is not valid.",
+                details=[{"field": "schedule", "message": "a cron expression has 5 fields"}],
+            ),
+            403: error_response(
+                403,
+                "You may not create products in this domain.",
+                code="permission_denied",
+                message="You do not have permission to perform this action.",
+            ),
+            404: not_found("No such domain."),
+            409: error_response(
+                409,
+                "The product is already in the catalog.",
+                code="already_registered",
+                message="sales/orders_daily is already in the catalog.",
+            ),
         },
         examples=[
             OpenApiExample("A daily product", value=SPEC_EXAMPLE, request_only=True),
@@ -150,18 +167,6 @@ class PlatformProducts(APIView):
                         "page": "/products/sales/orders_daily/",
                         "scaffold": "/api/v1/products/sales/orders_daily/scaffold.zip",
                     },
-                },
-            ),
-            OpenApiExample(
-                "Invalid spec",
-                response_only=True,
-                status_codes=["400"],
-                value={
-                    "error": {
-                        "code": "invalid_spec",
-                        "message": "The spec is not valid.",
-                        "details": [{"field": "schedule", "message": "a cron expression has 5 fields ..."}],
-                    }
                 },
             ),
         ],
@@ -195,7 +200,11 @@ class PlatformProducts(APIView):
         summary="Products you may see, by domain (list_data_products): the catalog search",
         description="The same answer as `GET /api/v1/products/`; pass `domain` to list one domain.",
         parameters=SEARCH_PARAMS,
-        responses={200: ProductSearchResponseSerializer},
+        responses={
+            200: ProductSearchResponseSerializer,
+            400: invalid("A parameter is invalid (the details name it)."),
+        },
+        examples=[examples.PRODUCT_SEARCH],
     )
     def get(self, request):
         return ProductList().get(request)
@@ -210,8 +219,15 @@ class PlatformProduct(APIView):
         responses={
             200: ProductDetailSerializer,
             404: NOT_FOUND,
-            409: OpenApiResponse(description="Ambiguous id."),
+            409: error_response(
+                409,
+                "The id names more than one product (a '_' in a domain or product name).",
+                code="ambiguous_id",
+                message="'sales_orders' names more than one product; use /api/v1/products/<domain>/<name>/",
+                details=["sales/orders", "sales_orders/x"],
+            ),
         },
+        examples=[examples.PRODUCT_DETAIL],
     )
     def get(self, request, product_id: str):
         found = product_by_id(user=request.user, product_id=product_id)
@@ -234,7 +250,11 @@ class PlatformDiscover(APIView):
         summary="Search the products you may see (discover_data_products): the catalog search",
         description="The same answer as `GET /api/v1/products/?search=...`.",
         parameters=SEARCH_PARAMS,
-        responses={200: ProductSearchResponseSerializer},
+        responses={
+            200: ProductSearchResponseSerializer,
+            400: invalid("A parameter is invalid (the details name it)."),
+        },
+        examples=[examples.PRODUCT_SEARCH],
     )
     def get(self, request):
         return ProductList().get(request)
@@ -270,10 +290,12 @@ class ProductScaffold(APIView):
         ),
         parameters=[*PRODUCT_PARAMS, OpenApiParameter("version", OpenApiTypes.STR)],
         responses={
-            (200, "application/zip"): OpenApiTypes.BINARY,
-            404: OpenApiResponse(
-                description="No such product or version, one you may not see, or no scaffold."
+            (200, "application/zip"): OpenApiResponse(
+                response=OpenApiTypes.BINARY,
+                description="A zip: dbt project, Airflow DAG, contract.",
+                examples=[OpenApiExample("zip", value="PK\u0003\u0004...", response_only=True)],
             ),
+            404: not_found("No such product or version, one you may not see, or no scaffold."),
         },
     )
     def get(self, request, domain: str, name: str):
