@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from access.audit import audit_record
@@ -178,13 +178,24 @@ def contract_version_submit(
         outcome.message = "the contract names another product"
         return outcome
     outcome.warnings += _upstream_warnings(contract, filename, batch_refs)
-    try:
-        with transaction.atomic():
-            _submit_locked(outcome, parsed=parsed, text=text, user=user, source=source, params=policy_params)
-            if dry_run:
-                raise _DryRunRollback
-    except _DryRunRollback:
-        pass
+    # Two first submissions of one new product race to create it: the loser's INSERT waits for
+    # the winner, fails on the unique (domain, name), and is tried once more, now finding the
+    # product and locking it like any later submission.
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                _submit_locked(
+                    outcome, parsed=parsed, text=text, user=user, source=source, params=policy_params
+                )
+                if dry_run:
+                    raise _DryRunRollback
+        except _DryRunRollback:
+            pass
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            continue
+        return outcome
     return outcome
 
 
