@@ -371,9 +371,28 @@ def trend_table(limit: int = HISTORY_LENGTH) -> Table:
                 r.compliant_count,
                 r.open_count,
                 r.waived_count,
-            ]
+            ],
+            [
+                drill(report=r.pk),
+                drill(report=r.pk),
+                drill(report=r.pk),
+                drill(report=r.pk),
+                drill(report=r.pk, compliant="yes"),
+                drill(report=r.pk, compliant="no"),
+                drill(report=r.pk, waived="yes"),
+            ],
         )
     return table
+
+
+def report_for(params):
+    """The report a drill-down reads: `?report=<id>` (a past one, from the trend), else the latest."""
+    from .selectors import latest_report
+
+    ref = (params.get("report") or "").strip()
+    if ref:
+        return finished_reports().filter(pk=int(ref)).first() if ref.isdigit() else None
+    return latest_report()
 
 
 # --- drill-down ----------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ their own snapshots: a product published while a report runs may or may not be i
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 from collections.abc import Iterator
 
 _STATE: dict = {}
@@ -28,7 +27,11 @@ def judge_in_processes(
     database = {
         k: v for k, v in connection.settings_dict.items() if k in ("NAME", "USER", "PASSWORD", "HOST", "PORT")
     }
-    context = multiprocessing.get_context("spawn")
+    # billiard (Celery's multiprocessing) because the nightly report runs in a Celery prefork
+    # child, a daemonic process: the standard library refuses to start processes from one.
+    import billiard
+
+    context = billiard.get_context("spawn")
     with context.Pool(
         processes, initializer=_start, initargs=(database, policy_set, dict(waivers), today)
     ) as pool:

@@ -79,7 +79,7 @@ def compliance_report_run(
     Reads and writes in chunks of products (a fixed number of queries per chunk), so the cost is
     linear in products and no query is issued per product. From PARALLEL_FROM products on, the
     chunks are judged in `processes` worker processes (default: one per CPU, at most 4) while this
-    one writes; never inside a daemonic process (a Celery prefork child), which may not fork.
+    one writes (governance.compliance.parallel).
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -126,11 +126,8 @@ PARALLEL_FROM = 20_000
 
 
 def _processes(requested: int | None, ranges: list) -> int:
-    import multiprocessing
     import os
 
-    if multiprocessing.current_process().daemon:
-        return 1
     if requested is None:
         if len(ranges) * CHUNK < PARALLEL_FROM:
             return 1

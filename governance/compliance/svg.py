@@ -12,8 +12,11 @@ WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 36
 
 
-def trend_svg(points: list[tuple[dt.date, float]], *, title: str = "Organization score") -> SafeString:
-    """A line of scores (0-100) over report dates, oldest first; every point has a tooltip."""
+def trend_svg(
+    points: list[tuple[dt.date, float]], *, links: list[str] | None = None, title: str = "Organization score"
+) -> SafeString:
+    """A line of scores (0-100) over report dates, oldest first; every point has a tooltip and
+    links to `links[i]` (the products of that report)."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     # The axis starts at the lowest score rounded down to ten (below a 5-point margin), so a
     # move from 96 to 91 is visible instead of a flat line at the top of 0-100.
@@ -42,8 +45,11 @@ def trend_svg(points: list[tuple[dt.date, float]], *, title: str = "Organization
         coords = " ".join(f"{x(i):.1f},{y(s):.1f}" for i, (_, s) in enumerate(points))
         dots = format_html_join(
             "",
-            '<circle class="chart__dot" cx="{}" cy="{}" r="3.5"><title>{}: {}</title></circle>',
-            ((f"{x(i):.1f}", f"{y(s):.1f}", d.isoformat(), f"{s:g}") for i, (d, s) in enumerate(points)),
+            '<a href="{}"><circle class="chart__dot" cx="{}" cy="{}" r="4"><title>{}: {}</title></circle></a>',
+            (
+                (links[i] if links else "#", f"{x(i):.1f}", f"{y(s):.1f}", d.isoformat(), f"{s:g}")
+                for i, (d, s) in enumerate(points)
+            ),
         )
         first, last = points[0][0], points[-1][0]
         dates = format_html(

@@ -55,7 +55,8 @@ def governance_lead_required(view):
 def compliance_dashboard(request):
     data = dash.dashboard()
     trend = data["tables"]["trend"]
-    points = [(dt.date.fromisoformat(r[1]), r[2]) for r in trend.rows if r[2] is not None]
+    kept = [(row, links) for row, links in zip(trend.rows, trend.links, strict=True) if row[2] is not None]
+    points = [(dt.date.fromisoformat(row[1]), row[2]) for row, _ in kept]
     heat = data["tables"]["heatmap"]
     peak = max((v for row in heat.rows for v in row[1:]), default=0)
     return render(
@@ -63,7 +64,7 @@ def compliance_dashboard(request):
         "governance/compliance/dashboard.html",
         {
             **data,
-            "trend_svg": trend_svg(points),
+            "trend_svg": trend_svg(points, links=[links[0] for _, links in kept]),
             "heat_rows": [
                 [
                     (value, link, _heat_level(value, peak) if i else None)
@@ -84,8 +85,9 @@ def _heat_level(value, peak: int) -> int:
 @governance_lead_required
 @require_GET
 def compliance_products(request):
-    """The products behind one figure of the dashboard, worst first."""
-    report = latest_report()
+    """The products behind one figure of the dashboard, worst first (of the latest report, or of
+    the past one `?report=` names)."""
+    report = dash.report_for(request.GET)
     if report is None:
         return render(request, "governance/compliance/products.html", {"report": None})
     qs, description = dash.products_behind(report, request.GET)
@@ -114,7 +116,7 @@ def compliance_export(request, table: str, fmt: str):
     """Any dashboard table in full (no LIMIT) as CSV or JSON; `products` takes the drill-down's filters."""
     if fmt not in ("csv", "json") or (table not in dash.TABLES and table != "products"):
         raise Http404("Not found.")
-    report = latest_report()
+    report = dash.report_for(request.GET) if table == "products" else latest_report()
     if table == "products":
         result = dash.products_table(report, request.GET)
     elif table == "violations":

@@ -243,3 +243,16 @@ def test_the_dashboard_runs_a_fixed_number_of_queries_whatever_the_number_of_pro
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get("/governance/compliance/")
     assert response.context["organization"]["products"] == 25
+
+
+def test_each_point_of_the_trend_drills_down_to_the_products_of_that_report(client, people):
+    products("orders", 2)
+    yesterday = compliance_report_run(now=timezone.now() - dt.timedelta(days=1))
+    products("later", 2)
+    compliance_report_run()
+    html = lead_client(client, people).get("/governance/compliance/").content.decode()
+    links = re.findall(r'<a href="([^"]*report=\d+[^"]*)"><circle', html)
+    assert len(links) == 2 and f"report={yesterday.pk}" in links[0]
+    listed = client.get(links[0].replace("&amp;", "&")).content.decode()
+    assert 'data-figure="count">2<' in listed and f"report {yesterday.pk} as of" in listed
+    assert client.get("/governance/compliance/products/?report=999999").context["report"] is None

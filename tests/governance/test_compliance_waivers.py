@@ -315,3 +315,58 @@ def test_a_waiver_of_a_product_you_may_not_see_answers_like_a_missing_one(world)
         == api(world["analyst"]).get(f"/api/v1/waivers/{waiver.pk}/").json()
     )
     assert api(world["marketing_owner"]).get(f"/api/v1/waivers/{waiver.pk}/").status_code == 200
+
+
+# --- the pages -------------------------------------------------------------------------------------
+
+
+def test_a_lead_grants_and_revokes_a_waiver_on_the_waivers_page(client, world):
+    client.force_login(world["lead"])
+    form = {
+        "product": "sales/sales_orders_analytical",
+        "policy": "schema_validation",
+        "expires_on": LAST_DAY.isoformat(),
+        "reason": "Migration in Q1.",
+    }
+    response = client.post("/governance/compliance/waivers/", form)
+    assert response.status_code == 302
+    waiver = Waiver.objects.get()
+    assert (waiver.policy, waiver.expires_on, waiver.created_by) == (
+        "schema_validation",
+        LAST_DAY,
+        world["lead"],
+    )
+    page = client.get("/governance/compliance/waivers/").content.decode()
+    assert "sales/sales_orders_analytical" in page and "Migration in Q1." in page
+
+    again = client.post("/governance/compliance/waivers/", form)
+    assert again.status_code == 200 and "already has a live waiver" in again.content.decode()
+
+    assert client.post(f"/governance/compliance/waivers/{waiver.pk}/revoke/").status_code == 302
+    waiver.refresh_from_db()
+    assert waiver.end_reason == "revoked" and waiver.ended_by == world["lead"]
+    assert client.post("/governance/compliance/waivers/999999/revoke/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"product": "sales/nope"}, "There is no product sales/nope."),
+        ({"product": "not a ref"}, "Write &lt;domain&gt;/&lt;name&gt;."),
+        ({"expires_on": (TODAY - dt.timedelta(days=1)).isoformat()}, "is in the past"),
+        ({"reason": ""}, "This field is required."),
+    ],
+)
+def test_the_waiver_form_names_what_is_wrong_and_writes_nothing(client, world, change, message):
+    client.force_login(world["lead"])
+    form = {
+        "product": "sales/sales_orders_analytical",
+        "policy": "schema_validation",
+        "expires_on": LAST_DAY.isoformat(),
+        "reason": "Migration in Q1.",
+        **change,
+    }
+    response = client.post("/governance/compliance/waivers/", form)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Waiver.objects.exists()
