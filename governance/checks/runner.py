@@ -352,7 +352,10 @@ def _own_location_conflict(product, own: TableSource) -> str | None:
     def lexical(location: str) -> str:
         for prefix, root in roots:
             if location.startswith(prefix):
-                return os.path.normpath(os.path.join(root, location[len(prefix) :].lstrip("/")))
+                rest = location[len(prefix) :].strip("/")
+                if "//" not in rest and "/." not in "/" + rest:  # already normal: no need for normpath
+                    return f"{root}/{rest}" if rest else root
+                return os.path.normpath(os.path.join(root, rest))
         return os.path.normpath(location[len("file://") :] if location.startswith("file://") else location)
 
     def overlaps(a: str, b: str) -> bool:
@@ -362,16 +365,15 @@ def _own_location_conflict(product, own: TableSource) -> str | None:
         DataProduct.objects.exclude(pk=product.pk)
         .filter(current_version__isnull=False)
         .annotate(location=KeyTextTransform("location", KeyTransform("schema", "current_version__contract")))
-        .values_list("location", "domain__name", "name")
+        .values_list("pk", "location")
     )
-    for location, domain, name in others.iterator(chunk_size=5000):
+    for pk, location in others.iterator(chunk_size=5000):
         if not location or location.startswith("postgresql://") or not overlaps(mine, lexical(location)):
             continue
         try:
             if path_within(own.path, storage_path(location)):
-                return (
-                    f"its location overlaps the data of {domain}/{name}; a product reads only its own files"
-                )
+                other = DataProduct.objects.select_related("domain").get(pk=pk)
+                return f"its location overlaps the data of {other.ref}; a product reads only its own files"
         except DataUnavailable:
             continue
     return None
