@@ -103,7 +103,7 @@ def run_status(request, domain: str, name: str, run_id: int):
     if run is None:
         raise Http404("Not found.")
     can_run = user_may_change_product(request.user, product)
-    if run.is_finished:
+    if monitoring_pages.run_settled(run):
         context = run_panel_context(product=product, in_flight=None, latest_run=run, can_run=can_run)
         response = render(request, "governance/monitoring/run_panel.html", {**context, "just_finished": True})
         response["HX-Trigger-After-Settle"] = RUN_FINISHED_EVENT
