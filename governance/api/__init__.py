@@ -1,0 +1,1 @@
+"""The governance API (DRF views); routes in governance/api_urls.py."""

@@ -109,3 +109,62 @@ def user_alerts(*, user, state: str = "active") -> QuerySet[Alert]:
     """The alerts of every product the user may change (owners: their team's products)."""
     mine = DataProduct.objects.for_user(user, "change").values("pk")
     return _alerts().filter(ALERT_STATE_FILTERS[state], product__in=mine).order_by("-opened_at", "-id")
+
+
+def product_sla_measured(*, product: DataProduct, now=None) -> dict:
+    """Measured beside promised, for the SLA tab: freshness age against max age (at `now`, from
+    the stored data time: no data is read), completeness against its threshold, availability
+    (promised only: not measured yet), and every check's latest count against its threshold."""
+    from django.utils import timezone
+
+    from ..models import QualityRunStatus
+    from .freshness import age_display
+
+    now = now or timezone.now()
+    version = product.current_version
+    sla = getattr(version, "sla", None) if version is not None else None
+    run = (
+        QualityRun.objects.filter(
+            product=product,
+            status__in=[QualityRunStatus.PASSED, QualityRunStatus.FAILED, QualityRunStatus.ERROR],
+        )
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    results = list(CheckResult.objects.filter(run=run).order_by("position")) if run else []
+    by_name = {r.name: r for r in results}
+    age = (now - product.data_updated_at).total_seconds() / 3600 if product.data_updated_at else None
+    completeness = by_name.get("completeness")
+    return {
+        "run": run,
+        "quality_health": product.quality_health,
+        "last_checked_at": product.last_checked_at,
+        "next_check_at": product.next_check_at,
+        "freshness": {
+            "status": product.freshness_status,
+            "data_updated_at": product.data_updated_at,
+            "age_hours": round(age, 3) if age is not None else None,
+            "age_display": age_display(age),
+            "max_age_hours": sla.freshness_max_age_hours if sla else None,
+            "update_schedule": sla.update_schedule if sla else "",
+        },
+        "completeness": {
+            "measured": completeness.count if completeness else None,
+            "threshold": sla.completeness_min if sla else None,
+            "passed": completeness.passed if completeness else None,
+        },
+        "availability": {"promised": sla.availability if sla else None, "measured": None},
+        "checks": [
+            {
+                "name": r.name,
+                "kind": r.kind,
+                "column": r.column,
+                "count": r.count,
+                "threshold": r.threshold,
+                "passed": r.passed,
+                "severity": r.severity,
+                "message": r.message,
+            }
+            for r in results
+        ],
+    }
