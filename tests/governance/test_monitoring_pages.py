@@ -655,3 +655,14 @@ def test_an_empty_chart_says_so_and_a_single_point_sits_in_the_middle():
 def test_ticks_are_round_numbers_covering_the_range():
     assert nice_ticks(0, 97) == [0, 25, 50, 75, 100]
     assert nice_ticks(0, 1) == [0, 0.25, 0.5, 0.75, 1]
+
+
+@pytest.mark.parametrize("nxt", ["//evil.example/", "/\\evil.example/", "https://evil.example/"])
+def test_an_action_never_redirects_off_the_site(client, people, orders, nxt):
+    alert = alerts(orders, 1)[0]
+
+    response = as_user(client, people["owner"]).post(
+        f"/governance/alerts/{alert.pk}/acknowledge/", {"next": nxt}
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/governance/alerts/"
