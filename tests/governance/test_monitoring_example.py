@@ -108,6 +108,11 @@ def test_moved_clock_opens_and_resolves_alerts_once_and_signs_webhooks(example, 
         assert usage.quality_health in (QualityHealth.PASSING, QualityHealth.WARNING)
         assert usage.next_check_at > T0 and usage.last_checked_at == T0
 
+        # And the undeclared column of product_events opens its critical schema drift alert
+        drift = Alert.objects.get(product=product("product/product_events"), rule_type="schema")
+        assert drift.severity == "critical" and drift.state == AlertState.OPEN
+        assert "client_sdk_version" in drift.message
+
         # When beat and the freshness sweep run again and again, nothing opens twice
         for minutes in (1, 2, 3):
             assert sweep_and_run(T0 + dt.timedelta(minutes=minutes)) == []  # nothing is due yet
