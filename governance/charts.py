@@ -135,7 +135,7 @@ def _time_label(at: dt.datetime, span: dt.timedelta) -> str:
     if span <= dt.timedelta(days=1):
         return at.strftime("%H:%M")
     if span <= dt.timedelta(days=120):
-        return at.strftime("%b %-d")
+        return f"{at:%b} {at.day}"
     return at.strftime("%b %Y")
 
 

@@ -312,11 +312,29 @@ def check_history(*, product, name: str, limit: int = CHECK_HISTORY_RUNS) -> Che
     )
 
 
+MONITOR_GRACE = dt.timedelta(seconds=30)
+
+
+def run_settled(run: QualityRun, now: dt.datetime | None = None) -> bool:
+    """Finished, and read by the monitoring (the data age, health and alerts it updates are what
+    the refreshed tab shows); a run the monitoring has not read 30 s after it finished counts as
+    settled all the same, so a page never polls for ever."""
+    if not run.is_finished:
+        return False
+    now = now or timezone.now()
+    return run.monitored_at is not None or (
+        run.finished_at is not None and now - run.finished_at > MONITOR_GRACE
+    )
+
+
 def run_for_status(*, product, run_id: int) -> QualityRun | None:
     """A run of `product` (None for another product's run: the caller answers 404)."""
     return (
         QualityRun.objects.filter(product=product, pk=run_id)
-        .annotate(failed_checks=Count("results", filter=Q(results__passed=False)), checks=Count("results"))
+        .select_related("version")
+        .annotate(
+            checks_failed=Count("results", filter=Q(results__passed=False)), checks_total=Count("results")
+        )
         .first()
     )
 

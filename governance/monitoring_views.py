@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.querysets import user_is_governance_lead
@@ -103,7 +104,7 @@ def run_status(request, domain: str, name: str, run_id: int):
     if run is None:
         raise Http404("Not found.")
     can_run = user_may_change_product(request.user, product)
-    if run.is_finished:
+    if monitoring_pages.run_settled(run):
         context = run_panel_context(product=product, in_flight=None, latest_run=run, can_run=can_run)
         response = render(request, "governance/monitoring/run_panel.html", {**context, "just_finished": True})
         response["HX-Trigger-After-Settle"] = RUN_FINISHED_EVENT
@@ -234,11 +235,8 @@ def _alert_action(request, pk: int, action):
         else:
             messages.success(request, f"Alert {alert.get_state_display().lower()}.")
         nxt = request.POST.get("next") or ""
-        return redirect(
-            nxt
-            if nxt.startswith("/") and not nxt.startswith("//")
-            else reverse("governance:monitoring-alerts")
-        )
+        safe = url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=False)
+        return redirect(nxt if safe and nxt.startswith("/") else reverse("governance:monitoring-alerts"))
     # htmx swaps the alert's card with its new state (or the current one, when someone was faster).
     card = monitoring_pages.alert_with_history(alert_id=pk)
     response = render(

@@ -324,11 +324,27 @@ def test_an_owner_runs_the_checks_and_the_panel_polls_until_the_run_finishes(
     body = finished.content.decode()
     assert finished["HX-Trigger-After-Settle"] == "quality-run-finished"
     assert "hx-trigger" not in body and "finished:" in body and "failed" in body
+    assert re.search(r"\d+ of \d+ checks failed", body)
     assert "Run checks now" in body
 
     sla = owner.get("/products/sales/orders/sla/").content.decode()
     assert 'hx-trigger="quality-run-finished from:body"' in sla
     assert '<strong class="measured__value">3</strong>' in _row(sla, 'data-check="no_negative_amounts"')
+
+
+def test_a_finished_run_the_monitoring_has_not_read_yet_is_still_polled(client, people, orders):
+    run = runs(orders, 1)[0]  # finished now, monitored_at empty
+    url = f"/governance/products/sales/orders/runs/{run.pk}/"
+    owner = as_user(client, people["owner"])
+
+    waiting = owner.get(url, headers=HTMX)
+    QualityRun.objects.filter(pk=run.pk).update(monitored_at=timezone.now())
+    settled = owner.get(url, headers=HTMX)
+
+    assert (
+        "updating the measurements" in waiting.content.decode() and "HX-Trigger-After-Settle" not in waiting
+    )
+    assert settled["HX-Trigger-After-Settle"] == "quality-run-finished"
 
 
 def test_a_run_still_waiting_after_a_minute_is_polled_less_often(client, people, orders):
@@ -639,3 +655,14 @@ def test_an_empty_chart_says_so_and_a_single_point_sits_in_the_middle():
 def test_ticks_are_round_numbers_covering_the_range():
     assert nice_ticks(0, 97) == [0, 25, 50, 75, 100]
     assert nice_ticks(0, 1) == [0, 0.25, 0.5, 0.75, 1]
+
+
+@pytest.mark.parametrize("nxt", ["//evil.example/", "/\\evil.example/", "https://evil.example/"])
+def test_an_action_never_redirects_off_the_site(client, people, orders, nxt):
+    alert = alerts(orders, 1)[0]
+
+    response = as_user(client, people["owner"]).post(
+        f"/governance/alerts/{alert.pk}/acknowledge/", {"next": nxt}
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/governance/alerts/"
