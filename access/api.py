@@ -302,8 +302,12 @@ class AccessRequestReject(_RequestAction):
         parameters=[ID_PARAM],
         responses={
             200: AccessRequestSerializer,
-            400: invalid(
-                "No comment.", details=[{"field": "comment", "message": "Say why the request is rejected."}]
+            400: error_response(
+                400,
+                "No comment, or one that is not text.",
+                code="invalid",
+                message="Say why the request is rejected.",
+                details=[{"field": "comment", "message": "Say why the request is rejected."}],
             ),
             403: _forbidden("Not yours to decide.", "Only the product's owners decide this request now."),
             404: NOT_FOUND,
