@@ -143,6 +143,15 @@ class _Pages(PageNumberPagination):
     max_page_size = 200
     page_size_query_param = "page_size"
 
+    def get_page_number(self, request, paginator):
+        # DRF reads an empty `page` as 1 and accepts `last`; the schema says a number from 1.
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not raw.isdigit() or int(raw) < 1:
+            raise Http404
+        return int(raw)
+
     def get_page_size(self, request):
         # DRF falls back to the default on a bad value; the API says what is wrong instead.
         raw = request.query_params.get(self.page_size_query_param)
@@ -293,8 +302,12 @@ class AccessRequestReject(_RequestAction):
         parameters=[ID_PARAM],
         responses={
             200: AccessRequestSerializer,
-            400: invalid(
-                "No comment.", details=[{"field": "comment", "message": "Say why the request is rejected."}]
+            400: error_response(
+                400,
+                "No comment, or one that is not text.",
+                code="invalid",
+                message="Say why the request is rejected.",
+                details=[{"field": "comment", "message": "Say why the request is rejected."}],
             ),
             403: _forbidden("Not yours to decide.", "Only the product's owners decide this request now."),
             404: NOT_FOUND,

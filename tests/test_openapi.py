@@ -51,6 +51,9 @@ def operation_problems(label: str, op: dict) -> list[str]:
     for code, response in successes.items():
         if response.get("content") and not _has_example(response["content"]):
             problems.append(f"{label}: response {code} has no example")
+    contents = [body, *(r.get("content", {}) for r in responses.values())]
+    if not any(_has_example(content) for content in contents):
+        problems.append(f"{label}: no example at all")
     errors = {code: r for code, r in responses.items() if code[0] in "45"}
     if op.get("security") and "401" not in errors:
         problems.append(f"{label}: needs credentials but documents no 401")
@@ -92,6 +95,7 @@ def test_the_check_names_an_operation_without_examples_or_errors():
     }
     assert operation_problems("GET /api/v1/bare/{id}/", bare) == [
         "GET /api/v1/bare/{id}/: response 200 has no example",
+        "GET /api/v1/bare/{id}/: no example at all",
         "GET /api/v1/bare/{id}/: needs credentials but documents no 401",
         "GET /api/v1/bare/{id}/: has path parameters but documents no 404",
         "GET /api/v1/bare/{id}/: response 403 is not the error shape "

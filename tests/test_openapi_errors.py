@@ -51,8 +51,14 @@ def test_a_bad_page_size_is_a_400_not_the_default(api, url, page_size):
     assert error["details"] == {"page_size": ["A whole number from 1 to 200."]}
 
 
-def test_a_page_past_the_last_is_the_documented_404(api):
-    assert _error(api.get("/api/v1/grants/", {"page": "3"}), 404)["code"] == "not_found"
+@pytest.mark.parametrize("page", ["3", "", "0", "last", "two"])
+def test_a_page_past_the_last_or_not_a_number_is_the_documented_404(api, page):
+    assert _error(api.get("/api/v1/grants/", {"page": page}), 404)["code"] == "not_found"
+
+
+@pytest.mark.parametrize("param", ["page", "page_size", "facets"])
+def test_an_empty_search_paging_parameter_is_a_400_naming_it(api, param):
+    assert list(_error(api.get("/api/v1/products/", {param: ""}), 400)["details"]) == [param]
 
 
 def test_an_unknown_access_request_status_is_a_400(api):

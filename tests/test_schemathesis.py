@@ -44,6 +44,7 @@ settings.register_profile(
 )
 PROFILE = settings.get_profile("mesh-schemathesis")
 REAL_IDS: dict[str, list[int]] = {"request": [], "grant": []}  # filled by `mesh_data`
+REAL_ID_PATHS = {"/api/v1/access-requests/": "request", "/api/v1/grants/": "grant"}
 
 
 @pytest.fixture(scope="module")
@@ -119,10 +120,11 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_app
 @schema.hook
 def flatmap_path_parameters(context, path_parameters):
     # Besides the generated ids (mostly missing objects: 404), try the real ones loaded above.
-    if not path_parameters or "id" not in path_parameters:
+    path = context.operation.path
+    kind = next((k for prefix, k in REAL_ID_PATHS.items() if path.startswith(prefix)), None)
+    if kind is None or not path_parameters or "id" not in path_parameters:
         return st.just(path_parameters)
-    real = REAL_IDS["grant" if context.operation.path.startswith("/api/v1/grants/") else "request"]
-    return st.sampled_from([path_parameters, *({**path_parameters, "id": pk} for pk in real)])
+    return st.sampled_from([path_parameters, *({**path_parameters, "id": pk} for pk in REAL_IDS[kind])])
 
 
 def call_and_validate(case, headers: dict) -> None:

@@ -139,7 +139,9 @@ class ProductList(APIView):
         filterset = ProductSearchFilterSet(request.query_params)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        params = ProductListParamsSerializer(data=request.query_params)
+        # A plain dict, not the QueryDict: DRF reads an empty value in a QueryDict as "not given",
+        # and the schema says `page=` or `facets=` is not a number or a boolean.
+        params = ProductListParamsSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         query = filterset.search_query(
             page=params.validated_data["page"],
