@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path as FilePath
 
 from ..fieldtypes import parse_type
+from .odcs_schema import OPTION_ORDER
 
 ODCS_API_VERSION = "v3.1.0"
 SCHEMA_FILE = FilePath(__file__).resolve().parents[1] / "schemas" / "odcs-json-schema-v3.1.0.json"
@@ -108,8 +109,9 @@ def _reimported_constraints(prop: dict) -> list:
         out.append("unique")
     names = {"minimum": "min", "maximum": "max", "minLength": "min_length", "maxLength": "max_length",
              "pattern": "pattern"}  # fmt: skip
-    for key, value in (prop.get("logicalTypeOptions") or {}).items():
-        out.append({names[key]: value})
+    options = prop.get("logicalTypeOptions") or {}
+    for key in sorted(options, key=OPTION_ORDER.__getitem__):
+        out.append({names[key]: options[key]})
     for rule in prop.get("quality") or []:
         translate_rule(
             rule, (), table="t", column=prop["name"], constraints=out, t=Translation(), standard=""
@@ -126,9 +128,10 @@ def _reimported_location(server: dict, obj: dict) -> str | None:
 
 def _reimported_type(server: dict | None, obj: dict) -> str | None:
     """The schema type the ODCS import reads back: the server's format, else the object's type."""
-    if server is None:
-        return obj["physicalType"]
-    return "postgresql" if server["type"] == "postgresql" else server.get("format")
+    from_server = None
+    if server is not None:
+        from_server = "postgresql" if server["type"] == "postgresql" else server.get("format")
+    return from_server or obj["physicalType"]
 
 
 def _server(schema: dict) -> dict | None:
