@@ -12,7 +12,9 @@ from functools import lru_cache
 from pathlib import Path as FilePath
 
 from ..fieldtypes import parse_type
+from .common import Translation
 from .odcs_schema import OPTION_ORDER
+from .quality import translate_rule
 
 ODCS_API_VERSION = "v3.1.0"
 SCHEMA_FILE = FilePath(__file__).resolve().parents[1] / "schemas" / "odcs-json-schema-v3.1.0.json"
@@ -99,9 +101,6 @@ def _canonical(constraints: list) -> list:
 
 def _reimported_constraints(prop: dict) -> list:
     """The constraints the ODCS import reads back from `prop`'s native keys (same order)."""
-    from .common import Translation
-    from .quality import translate_rule
-
     out: list = []
     if prop.get("required"):
         out.append("not_null")

@@ -99,12 +99,12 @@ class SchemaReading:
                 continue
             fld = self.field(t, prop, psrc, here + ("fields", len(fields)), table, checks)
             fields.append(fld)
-            if prop.get("partitioned") is True and fld.get("name"):
+            if prop.get("partitioned") is True and isinstance(fld.get("name"), str):
                 position = prop.get("partitionKeyPosition")
                 rank = position if isinstance(position, int) and position >= 1 else 10**6 + j
                 partitions.append((rank, fld["name"], psrc + ("partitioned",)))
         if partitions:
-            partitions.sort()
+            partitions.sort(key=lambda p: p[0])
             t.put(schema, "partitioned_by", [p[1] for p in partitions], partitions[0][2], here)
         for k, rule in enumerate(as_list(obj.get("quality"))):
             check = translate_rule(
