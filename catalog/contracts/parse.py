@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from .errors import ERROR, WARNING, ContractProblem, format_path
 from .loader import MAX_PROBLEMS, load_yaml, max_bytes
+from .standards import detect_format, problem_path, translate
 from .validation import ContractValidator
 
 logger = logging.getLogger(__name__)
@@ -111,8 +112,6 @@ def _validate(loaded, filename: str, *, fmt: str = "seed", extra=(), display=Non
     contract = validator.validate(document)
     found = validator.problems
     if display is not None:
-        from .standards import problem_path
-
         found = [replace(p, path=problem_path(p.path, display)) for p in found]
     problems = sorted(list(loaded.problems) + found + list(extra), key=_position)
     ok = not validator.failed and not any(p.severity == ERROR for p in problems)
@@ -130,20 +129,22 @@ def _parse(text, filename: str) -> ParsedContract:
     parsed = _parse_all(text, filename, domain=None)
     if len(parsed) == 1:
         return parsed[0]
-    names = ", ".join(p.contract["name"] if p.ok else "?" for p in parsed[:5])
-    return _failed(
+    names = ", ".join(p.contract["name"] if p.ok else "?" for p in parsed[:5]) + (
+        ", ..." if len(parsed) > 5 else ""
+    )
+    failed = _failed(
         filename,
-        f"this {parsed[0].format.upper()} contract describes {len(parsed)} tables ({names}, ...), one product "
+        f"this {parsed[0].format.upper()} contract describes {len(parsed)} tables ({names}), one product "
         "each: import it with `manage.py import_contracts`",
     )
+    failed.format = parsed[0].format
+    return failed
 
 
 def _parse_all(text, filename: str, *, domain: str | None) -> list[ParsedContract]:
     loaded = _load(text, filename)
     if isinstance(loaded, ParsedContract):
         return [loaded]
-    from .standards import detect_format, translate
-
     fmt, refused = detect_format(loaded.value)
     if refused is not None:
         path, message = refused

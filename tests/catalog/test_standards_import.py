@@ -493,3 +493,31 @@ def test_an_owner_publishes_an_odcs_version_through_the_api(client):
     response = client.post(api, data=two_tables, content_type="application/yaml")
     assert response.status_code == 400
     assert "describes 2 tables" in str(response.json()["error"])
+
+
+def test_where_an_odcs_file_breaks_the_json_schema_is_a_note_at_its_place():
+    text = """apiVersion: v3.1.0
+kind: DataContract
+id: orders
+version: 1.0.0
+status: active
+domain: sales
+slaProperty:
+  - property: latency
+schema:
+  - name: orders
+    properties:
+      - name: id
+        logicalType: strng
+"""
+    parsed = parse_contract(text, filename="o.yaml")
+    assert parsed.ok  # the standard's text, not its schema, is the authority: notes do not block
+    notes = [str(w) for w in parsed.warnings]
+    assert (
+        "o.yaml:8:3: slaProperty: warning: not valid ODCS v3.1.0 (JSON Schema): Additional properties are "
+        "not allowed ('slaProperty' was unexpected)" in notes
+    )
+    assert any(
+        n.startswith("o.yaml:13:22: schema[0].properties[0].logicalType: warning: not valid") for n in notes
+    )
+    assert "`slaProperty`: not valid ODCS v3.1.0" in parsed.contract["readme"]

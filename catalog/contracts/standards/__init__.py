@@ -14,9 +14,9 @@ import re
 
 from ..errors import Path, format_path
 from ..loader import LoadedYaml
-from .common import Translation
+from .common import Note, Translation
 from .dcs import SUPPORTED_DCS, dcs_to_odcs
-from .odcs_export import contract_to_odcs, validate_odcs
+from .odcs_export import contract_to_odcs, schema_problems, validate_odcs
 from .odcs_import import OdcsReader
 
 ODCS_VERSION = re.compile(r"^v?3\.(\d+)\.(\d+)$")
@@ -61,16 +61,44 @@ def translate(loaded: LoadedYaml, fmt: str, *, domain: str | None) -> list[tuple
     if fmt == "dcs":
         document, origin_of, pre_notes = dcs_to_odcs(document)
         standard = "DCS"
+    else:
+        pre_notes = _schema_notes(document)
     reader = OdcsReader(document, domain=domain, standard=standard)
     out = []
     for t in reader.translations():
         if fmt == "dcs":
             _reroute(t, origin_of)
+        if pre_notes:
             t.notes[:0] = pre_notes
-            if pre_notes and not reader.mesh:
+            if not reader.mesh:
                 reader_notes_readme(t, standard)
         out.append((t, _positions(t, loaded)))
     return out
+
+
+MAX_SCHEMA_NOTES = 20
+
+
+def _schema_notes(document: dict) -> list[Note]:
+    """Where an ODCS file breaks the official JSON Schema, as notes: the standard's text, not the
+    schema, is the authority (its README says so), and a misspelt key is ignored by the reading,
+    so the author should hear about it. At most MAX_SCHEMA_NOTES, one per place."""
+    if str(document.get("apiVersion")) not in ("v3.1.0", "v3.0.0", "v3.0.1", "v3.0.2"):
+        return []  # the v3.2.0 draft has keys the v3.1.0 schema does not know
+    notes, seen = [], set()
+    for path, message in schema_problems(document):
+        if path in seen:
+            continue
+        seen.add(path)
+        if len(notes) == MAX_SCHEMA_NOTES:
+            notes.append(Note((), "more places break the ODCS v3.1.0 JSON Schema; they are not listed"))
+            break
+        notes.append(Note(path, f"not valid ODCS v3.1.0 (JSON Schema): {_short(message)}"))
+    return notes
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= 200 else message[:197] + "..."
 
 
 def reader_notes_readme(t: Translation, standard: str) -> None:

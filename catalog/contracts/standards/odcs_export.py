@@ -7,15 +7,20 @@ export gives back the same contract (docs/standards.md has the table).
 """
 
 import json
+import re
 import uuid
 from functools import lru_cache
 from pathlib import Path as FilePath
 
 from ..fieldtypes import parse_type
+from .common import Translation
+from .odcs_schema import OPTION_ORDER
+from .quality import translate_rule
 
 ODCS_API_VERSION = "v3.1.0"
 SCHEMA_FILE = FilePath(__file__).resolve().parents[1] / "schemas" / "odcs-json-schema-v3.1.0.json"
 NAMESPACE = uuid.UUID("5b0f8a4e-2f0c-4d47-9a53-0d1f6c1e7a10")  # ids are stable per product
+_UNEXPECTED = re.compile(r"'([^']+)'")
 STATUS = {"published": "active", "draft": "draft", "deprecated": "deprecated", "retired": "retired"}
 _LOGICAL = {"string": "string", "integer": "integer", "bigint": "integer", "double": "number",
             "decimal": "number", "boolean": "boolean", "date": "date", "timestamp": "timestamp",
@@ -98,9 +103,6 @@ def _canonical(constraints: list) -> list:
 
 def _reimported_constraints(prop: dict) -> list:
     """The constraints the ODCS import reads back from `prop`'s native keys (same order)."""
-    from .common import Translation
-    from .quality import translate_rule
-
     out: list = []
     if prop.get("required"):
         out.append("not_null")
@@ -108,8 +110,9 @@ def _reimported_constraints(prop: dict) -> list:
         out.append("unique")
     names = {"minimum": "min", "maximum": "max", "minLength": "min_length", "maxLength": "max_length",
              "pattern": "pattern"}  # fmt: skip
-    for key, value in (prop.get("logicalTypeOptions") or {}).items():
-        out.append({names[key]: value})
+    options = prop.get("logicalTypeOptions") or {}
+    for key in sorted(options, key=OPTION_ORDER.__getitem__):
+        out.append({names[key]: options[key]})
     for rule in prop.get("quality") or []:
         translate_rule(
             rule, (), table="t", column=prop["name"], constraints=out, t=Translation(), standard=""
@@ -126,9 +129,10 @@ def _reimported_location(server: dict, obj: dict) -> str | None:
 
 def _reimported_type(server: dict | None, obj: dict) -> str | None:
     """The schema type the ODCS import reads back: the server's format, else the object's type."""
-    if server is None:
-        return obj["physicalType"]
-    return "postgresql" if server["type"] == "postgresql" else server.get("format")
+    from_server = None
+    if server is not None:
+        from_server = "postgresql" if server["type"] == "postgresql" else server.get("format")
+    return from_server or obj["physicalType"]
 
 
 def _server(schema: dict) -> dict | None:
@@ -320,7 +324,22 @@ def _validator():
     return Draft201909Validator(schema)
 
 
+def schema_problems(data: dict) -> list[tuple[tuple, str]]:
+    """(path, message) for each place where `data` breaks the ODCS v3.1.0 JSON Schema."""
+    out = []
+    for error in _validator().iter_errors(data):
+        path = tuple(error.absolute_path)
+        if error.validator in ("additionalProperties", "unevaluatedProperties"):
+            # Point at the unexpected key itself (the message names it), not at its mapping.
+            unexpected = _UNEXPECTED.findall(error.message)
+            if unexpected and isinstance(error.instance, dict) and unexpected[0] in error.instance:
+                path += (unexpected[0],)
+        out.append((path, error.message))
+    return sorted(out, key=lambda item: [str(p) for p in item[0]])
+
+
 def validate_odcs(data: dict) -> list[str]:
     """Problems of `data` against the official ODCS v3.1.0 JSON Schema (empty when valid)."""
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
-    return [f"{'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}" for e in errors]
+    return [
+        f"{'/'.join(str(p) for p in path) or '(top)'}: {message}" for path, message in schema_problems(data)
+    ]

@@ -14,6 +14,7 @@ _BIG_INTEGER_FORMATS = ("i64", "i128", "u32", "u64", "u128")
 _NUMBER_FORMATS = ("i8", "i16", "i32", "u8", "u16", "f32", "f64")
 _LOCATION_SERVERS = ("s3", "local", "postgres", "postgresql")
 MAX_TYPE_DEPTH = 15
+OPTION_ORDER = {"minimum": 0, "maximum": 1, "minLength": 2, "maxLength": 3, "pattern": 4}
 
 
 def configured_sources() -> set[str]:
@@ -98,12 +99,12 @@ class SchemaReading:
                 continue
             fld = self.field(t, prop, psrc, here + ("fields", len(fields)), table, checks)
             fields.append(fld)
-            if prop.get("partitioned") is True and fld.get("name"):
+            if prop.get("partitioned") is True and isinstance(fld.get("name"), str):
                 position = prop.get("partitionKeyPosition")
                 rank = position if isinstance(position, int) and position >= 1 else 10**6 + j
                 partitions.append((rank, fld["name"], psrc + ("partitioned",)))
         if partitions:
-            partitions.sort()
+            partitions.sort(key=lambda p: p[0])
             t.put(schema, "partitioned_by", [p[1] for p in partitions], partitions[0][2], here)
         for k, rule in enumerate(as_list(obj.get("quality"))):
             check = translate_rule(
@@ -281,7 +282,9 @@ class SchemaReading:
             "double",
             "decimal",
         )
-        for key, value in options.items():
+        # A fixed order, whatever the order of the keys in the file (a mapping has none).
+        ordered = sorted(options.items(), key=lambda kv: OPTION_ORDER.get(kv[0], len(OPTION_ORDER)))
+        for key, value in ordered:
             ksrc = osrc + (key,)
             if key in ("minimum", "maximum") and numeric and isinstance(value, (int, float)):
                 constraints.append({"min" if key == "minimum" else "max": value})

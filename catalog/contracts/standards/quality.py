@@ -175,6 +175,9 @@ def translate_rule(
 
     if kind == "library":
         metric = rule.get("metric") or rule.get("rule")
+        if not isinstance(metric, str):
+            t.note(src, f"a library rule names its metric (one of {', '.join(METRICS)}); not imported")
+            return None
         if metric in V30_RULES:
             if metric == "validValues" and "arguments" not in rule:
                 rule = {**rule, "arguments": {"validValues": rule.get("validValues")}}
