@@ -110,11 +110,16 @@ def _product_search(*, user, query: SearchQuery, postgres: bool) -> SearchResult
             # matching products by id. Matching costs the most (a phrase or prefix is checked
             # against each candidate's tsvector), and a planner estimate of how many match is
             # often far off, so each later query would otherwise pay it again, in the worst plan.
+            # Without facets nothing needs the matches that fail a filter: they are left out here.
+            if not query.with_facets:
+                matching = apply_filters(matching, filters)
             ids = list(matching.order_by().values_list("pk", flat=True))
             matching = DataProduct.objects.filter(ids_in("id", ids))
     facets = None
     if base.query.is_empty():
         total = 0
+    elif relevance is not None and postgres and not query.with_facets:
+        total = len(ids)
     elif query.with_facets:
         facets, total = facets_count(matching, query, filters)
     else:
