@@ -30,7 +30,7 @@ from dataclasses import replace
 
 from django.db import connection, transaction
 
-from catalog.models import DataProduct
+from catalog.models import DataProduct, SearchDocument
 from catalog.querysets import ids_in
 
 from .documents import search_document_refresh, search_documents_rebuild
@@ -85,7 +85,7 @@ def product_search(*, user, query: SearchQuery) -> SearchResult:
 
     A constant number of SQL queries whatever the number of results: (set the search settings
     on PostgreSQL,) read the user's teams and grants, find which words are typos (text only),
-    (on PostgreSQL) read the ids of the visible matches (text only), count the facets and the total in one query and the tags in a second (or only count,
+    (on PostgreSQL) read the ids of the matching documents (text only), count the facets and the total in one query and the tags in a second (or only count,
     without facets), the page, and the page's tags.
     """
     if connection.vendor == "postgresql":
@@ -106,12 +106,18 @@ def _product_search(*, user, query: SearchQuery, postgres: bool) -> SearchResult
         relevance = text(query.parsed, base=narrowed)
         matching = base.filter(relevance.condition())
         if postgres:
-            # The text is matched once, here: the facets, the count and the page then read the
-            # matching products by id. Matching costs the most (a phrase or prefix is checked
-            # against each candidate's tsvector), and a planner estimate of how many match is
-            # often far off, so each later query would otherwise pay it again, in the worst plan.
-            ids = list(matching.order_by().values_list("pk", flat=True))
-            matching = DataProduct.objects.filter(ids_in("id", ids))
+            # The text is matched once, on the search documents alone: the count, the facets and
+            # the page then read the visible products among those ids. Matching costs the most (a
+            # phrase or a prefix is checked against each candidate's tsvector) and its row
+            # estimate is often far off, which would put a scan of every product under each
+            # later query. The ids may include products the user may not see: they are only
+            # ever intersected with `base`, never shown or counted alone.
+            documents = SearchDocument.objects.filter(relevance.condition(doc="", product="product__"))
+            if not query.with_facets and any(filters.values()):
+                # Without facets no query needs the matches that fail a filter.
+                documents = documents.filter(product_id__in=apply_filters(DataProduct.objects.all(), filters))
+            ids = list(documents.values_list("product_id", flat=True))
+            matching = base.filter(ids_in("id", ids))
     facets = None
     if base.query.is_empty():
         total = 0

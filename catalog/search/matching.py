@@ -97,11 +97,13 @@ class _NameRanking:
         self.parsed = parsed
         self.words = parsed.words
 
-    def name_match(self) -> Q:
-        cond = Q(search_document__name_words__contains=self.words) if self.words else Q(pk__in=[])
+    def name_match(self, doc: str = "search_document__", product: str = "") -> Q:
+        """`doc` and `product` are the paths to the search document and to the product from the
+        model queried: DataProduct by default, SearchDocument with `doc=""`, `product="product__"`."""
+        cond = Q(**{f"{doc}name_words__contains": self.words}) if self.words else Q(pk__in=[])
         fqn = self._fqn()
         if fqn is not None:
-            cond |= Q(domain__name=fqn[0], search_document__name_words__startswith=fqn[1])
+            cond |= Q(**{f"{product}domain__name": fqn[0], f"{doc}name_words__startswith": fqn[1]})
         return cond
 
     def tier(self):
@@ -190,22 +192,23 @@ class _PostgresText(_NameRanking):
     def _search_query(self, tsquery: str):
         return PgSearchQuery(tsquery, search_type="raw", config=TS_CONFIG)
 
-    def _typo(self, words: str) -> Q:
-        return Q(_WordSimilar(Value(words), F("search_document__name_words")))
+    def _typo(self, words: str, doc: str) -> Q:
+        return Q(_WordSimilar(Value(words), F(f"{doc}name_words")))
 
-    def condition(self) -> Q:
+    def condition(self, doc: str = "search_document__", product: str = "") -> Q:
         # All terms in the text (stop words are dropped by to_tsquery, so "the orders" works).
-        cond = self.name_match() | Q(search_document__vector=self._search_query(self.tsquery))
+        vector = f"{doc}vector"
+        cond = self.name_match(doc, product) | Q(**{vector: self._search_query(self.tsquery)})
         units = self.units
-        typos = [self._typo(fuzzy) for _, _, fuzzy in units if fuzzy]
+        typos = [self._typo(fuzzy, doc) for _, _, fuzzy in units if fuzzy]
         if typos:
             # Every word in the texts or close to a word of the name, and at least one of them
             # by a typo (the rest is the branch above): typos widen the search only by names.
             every, some_typo = Q(), Q()
             for part, _, fuzzy in units:
-                alternative = Q(search_document__vector=self._search_query(part))
+                alternative = Q(**{vector: self._search_query(part)})
                 if fuzzy:
-                    alternative |= self._typo(fuzzy)
+                    alternative |= self._typo(fuzzy, doc)
                 every &= alternative
             for typo in typos:
                 some_typo |= typo
