@@ -22,7 +22,7 @@ from tests.catalog.test_browser_discovery import shot as discovery_shot
 from tests.catalog.test_browser_discovery import watch_for_problems
 from tests.conftest import browser_login, redis_url
 from tests.factories import make_user, publish
-from tests.governance.test_monitoring_pages import runs
+from tests.governance.monitoring_pages_data import runs
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
