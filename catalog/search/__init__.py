@@ -99,6 +99,7 @@ def _product_search(*, user, query: SearchQuery, postgres: bool) -> SearchResult
     base = DataProduct.objects.for_user(user, resolved=True)
     filters = query.effective_filters
     relevance = None
+    ids = None
     matching = base
     if query.parsed.terms and not base.query.is_empty():
         narrowed = apply_filters(base, filters)
@@ -122,7 +123,7 @@ def _product_search(*, user, query: SearchQuery, postgres: bool) -> SearchResult
     if base.query.is_empty():
         total = 0
     elif query.with_facets:
-        facets, total = facets_count(matching, query, filters)
+        facets, total = facets_count(matching, query, filters, ids=ids)
     else:
         total = apply_filters(matching, filters).count()
     pages = max(1, math.ceil(total / query.page_size))

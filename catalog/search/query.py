@@ -20,7 +20,6 @@ MAX_FILTER_VALUES = 20
 MAX_TERMS = 12
 UNCLASSIFIED = "unclassified"
 DRAFT = "draft"
-NOT_MEASURED = "not_measured"
 _WORD = re.compile(r"[^\W_]+")
 _TOKEN = re.compile(
     r'(?P<key>[A-Za-z]+):(?:"(?P<qval>[^"]*)"?|(?P<val>\S+))|"(?P<phrase>[^"]*)"?|(?P<word>\S+)'
@@ -236,7 +235,7 @@ class Facet:
     key: str
     label: str
     values: tuple[FacetValue, ...]
-    measured: bool = True  # False: a placeholder until quality checks and monitoring exist
+    measured: bool = True  # every facet counts real values now; the page and template still read it
 
 
 FACET_LABELS = {
