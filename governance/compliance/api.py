@@ -84,7 +84,7 @@ REF_PARAM = OpenApiParameter(
 WAIVER_ID_PARAM = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 # The drill-down filters whose values are a fixed set (the others: free text; an unknown
-# domain or policy matches no product).
+# domain or policy matches no product). An empty value filters nothing, as on the page.
 FILTER_CHOICES = {
     "severity": list(SEVERITIES),
     "compliant": ["yes", "no"],
@@ -136,7 +136,7 @@ def _filters(params) -> None:
     details = {
         key: [f"Not one of {', '.join(choices)}."]
         for key, choices in FILTER_CHOICES.items()
-        if params.get(key) not in (None, "") and params[key].strip() not in choices
+        if params.get(key) not in (None, "", *choices)
     }
     if details:
         raise ApiError("The request is not valid.", details=details)
@@ -209,33 +209,38 @@ class ComplianceReportProducts(APIView):
             OpenApiParameter(
                 "severity",
                 OpenApiTypes.STR,
-                enum=FILTER_CHOICES["severity"],
-                description="Products with an open violation of it.",
+                enum=[*FILTER_CHOICES["severity"], ""],
+                description="Products with an open violation of it. Empty: any.",
             ),
-            OpenApiParameter("compliant", OpenApiTypes.STR, enum=FILTER_CHOICES["compliant"]),
+            OpenApiParameter(
+                "compliant",
+                OpenApiTypes.STR,
+                enum=[*FILTER_CHOICES["compliant"], ""],
+                description="Empty: any.",
+            ),
             OpenApiParameter(
                 "waived",
                 OpenApiTypes.STR,
-                enum=FILTER_CHOICES["waived"],
-                description="Products with a waived violation (of `policy`, when given).",
+                enum=[*FILTER_CHOICES["waived"], ""],
+                description="Products with a waived violation (of `policy`, when given). Empty: any.",
             ),
             OpenApiParameter(
                 "freshness",
                 OpenApiTypes.STR,
-                enum=FILTER_CHOICES["freshness"],
-                description="`measured`: any but unknown.",
+                enum=[*FILTER_CHOICES["freshness"], ""],
+                description="`measured`: any but unknown. Empty: any.",
             ),
             OpenApiParameter(
                 "quality",
                 OpenApiTypes.STR,
-                enum=FILTER_CHOICES["quality"],
-                description="`measured`: any but unknown.",
+                enum=[*FILTER_CHOICES["quality"], ""],
+                description="`measured`: any but unknown. Empty: any.",
             ),
             OpenApiParameter(
                 "access",
                 OpenApiTypes.STR,
-                enum=FILTER_CHOICES["access"],
-                description="Products with open, auto-approved or people-decided access requests.",
+                enum=[*FILTER_CHOICES["access"], ""],
+                description="Products with open, auto-approved or people-decided access requests. Empty: any.",
             ),
             *PAGE_PARAMS,
         ],
