@@ -74,6 +74,7 @@ def test_a_leads_answers_fit_their_documented_schemas(world, api_schema):
             "/api/v1/compliance/reports/{ref}/products/",
             "/api/v1/compliance/reports/latest/products/?severity=critical&compliant=no&page_size=2",
         ),
+        ("/api/v1/compliance/reports/{ref}/products/", "/api/v1/compliance/reports/latest/products/?access="),
         ("/api/v1/compliance/dashboard/", "/api/v1/compliance/dashboard/"),
         (
             "/api/v1/products/{domain}/{name}/compliance/",
@@ -87,6 +88,8 @@ def test_a_leads_answers_fit_their_documented_schemas(world, api_schema):
         fits(api_schema, path, "get", "200", response.json())
     products = lead.get("/api/v1/compliance/reports/latest/products/").json()
     assert products["count"] == report.product_count and products["results"][0]["violations"]
+    unfiltered = lead.get("/api/v1/compliance/reports/latest/products/?severity=&compliant=&access=").json()
+    assert unfiltered["count"] == report.product_count  # an empty filter filters nothing, as on the page
     dashboard = lead.get("/api/v1/compliance/dashboard/").json()
     assert dashboard["report"]["id"] == report.pk and "trend" in dashboard["tables"]
 
