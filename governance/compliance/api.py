@@ -100,6 +100,15 @@ class _Pages(PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
     page_size_query_param = "page_size"
 
+    def get_page_number(self, request, paginator):
+        # DRF reads an empty `page` as 1 and accepts `last`; the schema says a number from 1.
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+            raise Http404
+        return int(raw)
+
     def get_page_size(self, request):
         # DRF falls back to the default on a bad value; the API says what is wrong instead.
         raw = request.query_params.get(self.page_size_query_param)

@@ -147,3 +147,12 @@ def test_a_report_ref_that_names_no_report_answers_404_in_the_error_shape(world,
         response = api(world["lead"]).get(url)
         assert response.status_code == 404, url
         assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "details": []}}
+
+
+@pytest.mark.parametrize("page", ["", "0", "last", "2"])
+def test_a_page_past_the_last_or_not_a_number_is_the_documented_404(world, page):
+    waive(world)
+    for url in ("/api/v1/waivers/", "/api/v1/compliance/reports/"):
+        response = api(world["lead"]).get(url, {"page": page})
+        assert response.status_code == 404, (url, page)
+        assert response.json()["error"]["code"] == "not_found"
