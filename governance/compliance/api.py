@@ -82,6 +82,9 @@ REF_PARAM = OpenApiParameter(
     description="`latest` (the newest finished report) or a report id.",
 )
 WAIVER_ID_PARAM = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+# PostgreSQL text cannot hold NUL: a free-text filter with one answers 400 (as in the catalog API).
+TEXT = {"type": "string", "pattern": "^[^\\u0000]*$"}
+FREE_TEXT_FILTERS = ("domain", "policy")
 
 # The drill-down filters whose values are a fixed set (the others: free text; an unknown
 # domain or policy matches no product). An empty value filters nothing, as on the page.
@@ -140,6 +143,9 @@ def _report_or_404(ref: str) -> ComplianceReport:
     return report
 
 
+_NUL_MESSAGE = "Null characters are not allowed."
+
+
 def _filters(params) -> None:
     """400 for a drill-down filter outside its set (the page shows nothing; the API says why)."""
     details = {
@@ -147,6 +153,7 @@ def _filters(params) -> None:
         for key, choices in FILTER_CHOICES.items()
         if params.get(key) not in (None, "", *choices)
     }
+    details |= {key: [_NUL_MESSAGE] for key in FREE_TEXT_FILTERS if "\x00" in (params.get(key) or "")}
     if details:
         raise ApiError("The request is not valid.", details=details)
 
@@ -211,10 +218,8 @@ class ComplianceReportProducts(APIView):
         summary="The products of a report with their violations, filtered like the dashboard's drill-downs",
         parameters=[
             REF_PARAM,
-            OpenApiParameter("domain", OpenApiTypes.STR, description="Products of this domain."),
-            OpenApiParameter(
-                "policy", OpenApiTypes.STR, description="Products with an open violation of it."
-            ),
+            OpenApiParameter("domain", TEXT, description="Products of this domain."),
+            OpenApiParameter("policy", TEXT, description="Products with an open violation of it."),
             OpenApiParameter(
                 "severity",
                 OpenApiTypes.STR,
@@ -256,7 +261,7 @@ class ComplianceReportProducts(APIView):
         responses={
             200: page_of("ComplianceReportProductPage", ComplianceProductRowSerializer),
             400: invalid(
-                "A filter outside its values, or bad `page_size`.",
+                "A filter outside its values, a null character in `domain` or `policy`, or bad `page_size`.",
                 details={"severity": ["Not one of critical, error, warning, info."]},
             ),
             403: LEADS_ONLY,
@@ -350,7 +355,7 @@ class WaiverList(APIView):
         operation_id="waivers_list",
         summary="Waivers of the products you may see",
         parameters=[
-            OpenApiParameter("product", OpenApiTypes.STR, description="<domain>/<name>"),
+            OpenApiParameter("product", TEXT, description="<domain>/<name>"),
             OpenApiParameter(
                 "in_force",
                 OpenApiTypes.BOOL,
@@ -360,7 +365,10 @@ class WaiverList(APIView):
         ],
         responses={
             200: page_of("WaiverPage", WaiverSerializer),
-            400: invalid("Bad `in_force` or `page_size`.", details={"in_force": ["Use true or false."]}),
+            400: invalid(
+                "Bad `in_force` or `page_size`, or a null character in `product`.",
+                details={"in_force": ["Use true or false."]},
+            ),
             404: PAGE_NOT_FOUND,
         },
         examples=[examples.WAIVER_PAGE],
@@ -372,6 +380,8 @@ class WaiverList(APIView):
             .order_by("-created_at", "-id")
         )
         ref = request.query_params.get("product") or ""
+        if "\x00" in ref:
+            raise ApiError("The request is not valid.", details={"product": [_NUL_MESSAGE]})
         if ref:
             domain, _, name = ref.partition("/")
             qs = qs.filter(product__domain__name=domain, product__name=name)
