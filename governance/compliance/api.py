@@ -8,25 +8,33 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    inline_serializer,
-)
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.models import FreshnessStatus, QualityHealth
 from catalog.querysets import user_is_governance_lead
 from catalog.selectors import user_sees_drafts
 from catalog.visibility import visible_product_or_404
-from mesh_portal.exceptions import ApiError
+from mesh_portal.exceptions import ApiError, checked_beyond_schema, error_response, invalid, not_found
 
 from ..models import ComplianceReport, Waiver
+from . import api_examples as examples
 from . import dashboard as dash
+from .api_serializers import (
+    ComplianceDashboardSerializer,
+    ComplianceProductRowSerializer,
+    ComplianceReportQueuedSerializer,
+    ComplianceReportSerializer,
+    ProductComplianceSerializer,
+    ReportSummarySerializer,
+    WaiverCreateSerializer,
+    WaiverSerializer,
+    page_of,
+)
+from .scoring import SEVERITIES
 from .selectors import (
     finished_reports,
     product_compliance_now,
@@ -36,82 +44,85 @@ from .selectors import (
     report_summary,
     waivers_visible_to,
 )
-from .services import (
-    WAIVABLE_POLICIES,
-    WaiverError,
-    compliance_report_enqueue,
-    waiver_create,
-    waiver_revoke,
+from .services import WaiverError, compliance_report_enqueue, waiver_create, waiver_revoke
+
+MAX_PAGE_SIZE = 1000
+NOT_FOUND = not_found()
+PAGE_NOT_FOUND = not_found("No such page (past the last one, or not a positive number).")
+REPORT_NOT_FOUND = not_found(
+    "No such finished report (`ref` is `latest` or a report id), or no report yet; or no such page."
 )
 
-NOT_FOUND = OpenApiResponse(description="No such object, or one you may not see (the same answer).")
-LEADS_ONLY = OpenApiResponse(description="Only governance leads read compliance reports.")
 
-SUMMARY_EXAMPLE = {
-    "id": 7,
-    "as_of": "2026-11-26",
-    "trigger": "schedule",
-    "policy_set_version": 1,
-    "started_at": "2026-11-26T00:15:00+00:00",
-    "finished_at": "2026-11-26T00:15:02+00:00",
-    "products": 12,
-    "compliant": 11,
-    "score": 96.1,
-    "open_violations": 6,
-    "by_severity": {"critical": 1, "error": 1, "warning": 4, "info": 6},
-    "by_policy": {
-        "domain_data_quality": 1,
-        "observability_requirements": 2,
-        "pii_handling": 2,
-        "schema_validation": 1,
-    },
-    "waived": 0,
-}
-VIOLATION_EXAMPLE = {
-    "policy": "pii_handling",
-    "severity": "critical",
-    "field": "encryption_enabled",
-    "message": "The product has PII fields (contact_email, contact_name) but column encryption is not enabled.",
-    "fix": "Set encryption_enabled: true.",
-    "measured": False,
-    "waived": False,
-    "waiver": None,
-}
-WAIVER_EXAMPLE = {
-    "id": 3,
-    "product": "sales/sales_orders_analytical",
-    "policy": "schema_validation",
-    "reason": "The primary key lands with the Q1 migration of the order store.",
-    "expires_on": "2027-01-31",
-    "created_by": "governance",
-    "created_at": "2026-11-26T10:00:00+00:00",
-    "in_force": True,
-    "reminder_sent_at": None,
-    "ended_at": None,
-    "end_reason": "",
-}
+def _forbidden(description: str, message: str) -> OpenApiResponse:
+    return error_response(403, description, code="permission_denied", message=message)
 
 
-class ReportSummarySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    as_of = serializers.DateField()
-    trigger = serializers.CharField()
-    policy_set_version = serializers.IntegerField(allow_null=True)
-    started_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
-    products = serializers.IntegerField()
-    compliant = serializers.IntegerField()
-    score = serializers.FloatField(allow_null=True)
-    open_violations = serializers.IntegerField()
-    by_severity = serializers.DictField(child=serializers.IntegerField())
-    by_policy = serializers.DictField(child=serializers.IntegerField())
-    waived = serializers.IntegerField()
+LEADS_ONLY = _forbidden(
+    "Only governance leads read compliance reports.", "Only governance leads read compliance reports."
+)
+BAD_PAGE_SIZE = invalid(
+    "Bad `page_size`.", details={"page_size": [f"A whole number from 1 to {MAX_PAGE_SIZE}."]}
+)
+BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+PAGE_PARAMS = [
+    OpenApiParameter(
+        "page", {"type": "integer", "minimum": 1}, description="From 1; past the last page: 404."
+    ),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+        description="Items per page (default 100).",
+    ),
+]
+REF_PARAM = OpenApiParameter(
+    "ref",
+    {"type": "string", "pattern": "^(latest|[0-9]+)$"},
+    OpenApiParameter.PATH,
+    description="`latest` (the newest finished report) or a report id.",
+)
+WAIVER_ID_PARAM = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+# PostgreSQL text cannot hold NUL: a free-text filter with one answers 400 (as in the catalog API).
+TEXT = {"type": "string", "pattern": "^[^\\u0000]*$"}
+FREE_TEXT_FILTERS = ("domain", "policy")
+
+# The drill-down filters whose values are a fixed set (the others: free text; an unknown
+# domain or policy matches no product). An empty value filters nothing, as on the page.
+FILTER_CHOICES = {
+    "severity": list(SEVERITIES),
+    "compliant": ["yes", "no"],
+    "waived": ["yes"],
+    "freshness": [s for s in FreshnessStatus.values if s != FreshnessStatus.UNKNOWN] + ["measured"],
+    "quality": [s for s in QualityHealth.values if s != QualityHealth.UNKNOWN] + ["measured"],
+    "access": ["open", "auto", "decided"],
+}
 
 
 class _Pages(PageNumberPagination):
     page_size = 100
-    max_page_size = 1000
+    max_page_size = MAX_PAGE_SIZE
     page_size_query_param = "page_size"
+
+    def get_page_number(self, request, paginator):
+        # DRF reads an empty `page` as 1 and accepts `last`; the schema says a number from 1.
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+            raise Http404
+        return int(raw)
+
+    def get_page_size(self, request):
+        # DRF falls back to the default on a bad value; the API says what is wrong instead.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
+            raise ApiError(
+                "The request is not valid.",
+                details={"page_size": [f"A whole number from 1 to {self.max_page_size}."]},
+            )
+        return int(raw)
 
 
 def _require_lead(user) -> None:
@@ -121,21 +132,44 @@ def _require_lead(user) -> None:
 
 def _report_or_404(ref: str) -> ComplianceReport:
     reports = finished_reports()
-    report = (
-        reports.first() if ref == "latest" else reports.filter(pk=int(ref)).first() if ref.isdigit() else None
-    )
+    if ref == "latest":
+        report = reports.first()
+    elif ref.isascii() and ref.isdigit():
+        report = reports.filter(pk=int(ref)).first()
+    else:
+        report = None
     if report is None:
         raise Http404
     return report
+
+
+_NUL_MESSAGE = "Null characters are not allowed."
+
+
+def _filters(params) -> None:
+    """400 for a drill-down filter outside its set (the page shows nothing; the API says why)."""
+    details = {
+        key: [f"Not one of {', '.join(choices)}."]
+        for key, choices in FILTER_CHOICES.items()
+        if params.get(key) not in (None, "", *choices)
+    }
+    details |= {key: [_NUL_MESSAGE] for key in FREE_TEXT_FILTERS if "\x00" in (params.get(key) or "")}
+    if details:
+        raise ApiError("The request is not valid.", details=details)
 
 
 class ComplianceReportList(APIView):
     @extend_schema(
         operation_id="compliance_reports_list",
         summary="The history of compliance reports, newest first (organization figures)",
-        parameters=[OpenApiParameter("page", OpenApiTypes.INT)],
-        responses={200: ReportSummarySerializer(many=True), 403: LEADS_ONLY},
-        examples=[OpenApiExample("A page of reports", value=[SUMMARY_EXAMPLE], response_only=True)],
+        parameters=PAGE_PARAMS,
+        responses={
+            200: page_of("ComplianceReportPage", ReportSummarySerializer),
+            400: BAD_PAGE_SIZE,
+            403: LEADS_ONLY,
+            404: PAGE_NOT_FOUND,
+        },
+        examples=[examples.REPORT_PAGE],
     )
     def get(self, request):
         _require_lead(request.user)
@@ -148,10 +182,15 @@ class ComplianceReportList(APIView):
         summary="Compute a report now, on a worker",
         request=None,
         responses={
-            202: inline_serializer("ComplianceReportQueued", {"queued": serializers.BooleanField()}),
-            403: LEADS_ONLY,
+            202: OpenApiResponse(
+                ComplianceReportQueuedSerializer, description="A worker computes the report."
+            ),
+            403: _forbidden(
+                "Only governance leads run compliance reports.",
+                "Only governance leads read compliance reports.",
+            ),
         },
-        examples=[OpenApiExample("Queued", value={"queued": True}, response_only=True, status_codes=["202"])],
+        examples=[examples.REPORT_QUEUED],
     )
     def post(self, request):
         _require_lead(request.user)
@@ -163,37 +202,9 @@ class ComplianceReportDetail(APIView):
     @extend_schema(
         operation_id="compliance_reports_read",
         summary="One report (`latest` for the newest): the organization and every domain",
-        responses={
-            200: inline_serializer(
-                "ComplianceReport",
-                {
-                    "report": ReportSummarySerializer(),
-                    "domains": serializers.ListField(child=serializers.DictField()),
-                },
-            ),
-            403: LEADS_ONLY,
-            404: NOT_FOUND,
-        },
-        examples=[
-            OpenApiExample(
-                "The latest report",
-                value={
-                    "report": SUMMARY_EXAMPLE,
-                    "domains": [
-                        {
-                            "domain": "marketing",
-                            "products": 3,
-                            "compliant": 2,
-                            "score": 88.3,
-                            "by_severity": {"critical": 1, "error": 1, "warning": 0, "info": 0},
-                            "by_policy": {"pii_handling": 2},
-                            "waived": 0,
-                        }
-                    ],
-                },
-                response_only=True,
-            )
-        ],
+        parameters=[REF_PARAM],
+        responses={200: ComplianceReportSerializer, 403: LEADS_ONLY, 404: REPORT_NOT_FOUND},
+        examples=[examples.REPORT],
     )
     def get(self, request, ref: str):
         _require_lead(request.user)
@@ -206,50 +217,62 @@ class ComplianceReportProducts(APIView):
         operation_id="compliance_reports_products",
         summary="The products of a report with their violations, filtered like the dashboard's drill-downs",
         parameters=[
-            OpenApiParameter("domain", OpenApiTypes.STR),
+            REF_PARAM,
+            OpenApiParameter("domain", TEXT, description="Products of this domain."),
+            OpenApiParameter("policy", TEXT, description="Products with an open violation of it."),
             OpenApiParameter(
-                "policy", OpenApiTypes.STR, description="Products with an open violation of it."
+                "severity",
+                OpenApiTypes.STR,
+                enum=[*FILTER_CHOICES["severity"], ""],
+                description="Products with an open violation of it. Empty: any.",
             ),
             OpenApiParameter(
-                "severity", OpenApiTypes.STR, description="Products with an open violation of it."
+                "compliant",
+                OpenApiTypes.STR,
+                enum=[*FILTER_CHOICES["compliant"], ""],
+                description="Empty: any.",
             ),
-            OpenApiParameter("compliant", OpenApiTypes.STR, enum=["yes", "no"]),
-            OpenApiParameter("waived", OpenApiTypes.STR, enum=["yes"]),
-            OpenApiParameter("freshness", OpenApiTypes.STR, description="fresh, late, stale or measured."),
             OpenApiParameter(
-                "quality", OpenApiTypes.STR, description="passing, warning, failing or measured."
+                "waived",
+                OpenApiTypes.STR,
+                enum=[*FILTER_CHOICES["waived"], ""],
+                description="Products with a waived violation (of `policy`, when given). Empty: any.",
             ),
-            OpenApiParameter("access", OpenApiTypes.STR, enum=["open", "auto", "decided"]),
-            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter(
+                "freshness",
+                OpenApiTypes.STR,
+                enum=[*FILTER_CHOICES["freshness"], ""],
+                description="`measured`: any but unknown. Empty: any.",
+            ),
+            OpenApiParameter(
+                "quality",
+                OpenApiTypes.STR,
+                enum=[*FILTER_CHOICES["quality"], ""],
+                description="`measured`: any but unknown. Empty: any.",
+            ),
+            OpenApiParameter(
+                "access",
+                OpenApiTypes.STR,
+                enum=[*FILTER_CHOICES["access"], ""],
+                description="Products with open, auto-approved or people-decided access requests. Empty: any.",
+            ),
+            *PAGE_PARAMS,
         ],
-        responses={200: OpenApiTypes.OBJECT, 403: LEADS_ONLY, 404: NOT_FOUND},
-        examples=[
-            OpenApiExample(
-                "Products with open pii_handling violations",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "product": "marketing/lead_attribution",
-                            "version": "0.9.0",
-                            "version_status": "draft",
-                            "score": 65.0,
-                            "compliant": False,
-                            "by_severity": {"critical": 1, "error": 1, "warning": 0, "info": 0},
-                            "waived": 0,
-                            "violations": [VIOLATION_EXAMPLE],
-                        }
-                    ],
-                },
-                response_only=True,
-            )
-        ],
+        responses={
+            200: page_of("ComplianceReportProductPage", ComplianceProductRowSerializer),
+            400: invalid(
+                "A filter outside its values, a null character in `domain` or `policy`, or bad `page_size`.",
+                details={"severity": ["Not one of critical, error, warning, info."]},
+            ),
+            403: LEADS_ONLY,
+            404: REPORT_NOT_FOUND,
+        },
+        examples=[examples.REPORT_PRODUCTS],
     )
     def get(self, request, ref: str):
         _require_lead(request.user)
         report = _report_or_404(ref)
+        _filters(request.query_params)
         qs, _ = dash.products_behind(report, request.query_params)
         pager = _Pages()
         page = pager.paginate_queryset(qs, request, view=self)
@@ -266,34 +289,8 @@ class ComplianceDashboard(APIView):
     @extend_schema(
         operation_id="compliance_dashboard",
         summary="The dashboard's figures and tables (what the page shows, in full where the page shows a part)",
-        responses={200: OpenApiTypes.OBJECT, 403: LEADS_ONLY},
-        examples=[
-            OpenApiExample(
-                "Dashboard",
-                value={
-                    "report": SUMMARY_EXAMPLE,
-                    "tables": {
-                        "sla": [
-                            {
-                                "domain": "sales",
-                                "products": 3,
-                                "freshness_measured": 2,
-                                "fresh": 2,
-                                "late": 0,
-                                "stale": 0,
-                                "freshness_attainment": 100.0,
-                                "quality_measured": 2,
-                                "passing": 1,
-                                "warning": 1,
-                                "failing": 0,
-                                "quality_attainment": 50.0,
-                            }
-                        ]
-                    },
-                },
-                response_only=True,
-            )
-        ],
+        responses={200: ComplianceDashboardSerializer, 403: LEADS_ONLY},
+        examples=[examples.DASHBOARD],
     )
     def get(self, request):
         _require_lead(request.user)
@@ -319,24 +316,13 @@ class ProductCompliance(APIView):
             "today). Everyone who may see the product reads its score; `violations` is null for "
             "those who are not its owners or governance leads."
         ),
-        responses={200: OpenApiTypes.OBJECT, 404: NOT_FOUND},
-        examples=[
-            OpenApiExample(
-                "An owner reads a draft product's compliance",
-                value={
-                    "product": "marketing/lead_attribution",
-                    "version": "0.9.0",
-                    "version_status": "draft",
-                    "score": 65.0,
-                    "compliant": False,
-                    "by_severity": {"critical": 1, "error": 1, "warning": 0, "info": 0},
-                    "waived": 0,
-                    "violations": [VIOLATION_EXAMPLE],
-                    "history": [{"report": 7, "as_of": "2026-11-26", "score": 65.0, "compliant": False}],
-                },
-                response_only=True,
-            )
-        ],
+        responses={
+            200: ProductComplianceSerializer,
+            404: not_found(
+                "No such product, one you may not see (the same answer), or one without a version."
+            ),
+        },
+        examples=[examples.PRODUCT_COMPLIANCE, examples.PRODUCT_COMPLIANCE_SCORE_ONLY],
     )
     def get(self, request, domain: str, name: str):
         product = visible_product_or_404(request.user, domain=domain, name=name)
@@ -359,42 +345,6 @@ class ProductCompliance(APIView):
         )
 
 
-class WaiverSerializer(serializers.ModelSerializer):
-    product = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.username", read_only=True)
-    in_force = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Waiver
-        fields = [
-            "id",
-            "product",
-            "policy",
-            "reason",
-            "expires_on",
-            "created_by",
-            "created_at",
-            "in_force",
-            "reminder_sent_at",
-            "ended_at",
-            "end_reason",
-        ]
-        read_only_fields = fields
-
-    def get_product(self, obj) -> str:
-        return obj.product.ref
-
-    def get_in_force(self, obj) -> bool:
-        return obj.applies_on(timezone.localdate())
-
-
-class WaiverCreateSerializer(serializers.Serializer):
-    product = serializers.RegexField(r"^[-\w]+/[-\w]+$", help_text="<domain>/<name>")
-    policy = serializers.ChoiceField(choices=WAIVABLE_POLICIES)
-    reason = serializers.CharField(max_length=2000)
-    expires_on = serializers.DateField(help_text="The last day the waiver applies.")
-
-
 def _waiver_error(exc: WaiverError):
     details = [{"field": exc.field, "message": exc.message}] if exc.field else []
     raise ApiError(exc.message, code=exc.code, status_code=exc.status_code, details=details)
@@ -405,12 +355,23 @@ class WaiverList(APIView):
         operation_id="waivers_list",
         summary="Waivers of the products you may see",
         parameters=[
-            OpenApiParameter("product", OpenApiTypes.STR, description="<domain>/<name>"),
-            OpenApiParameter("in_force", OpenApiTypes.BOOL),
-            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("product", TEXT, description="<domain>/<name>"),
+            OpenApiParameter(
+                "in_force",
+                OpenApiTypes.BOOL,
+                description="true: only waivers that apply today; false: only ended or expired ones.",
+            ),
+            *PAGE_PARAMS,
         ],
-        responses={200: WaiverSerializer(many=True)},
-        examples=[OpenApiExample("Waivers", value=[WAIVER_EXAMPLE], response_only=True)],
+        responses={
+            200: page_of("WaiverPage", WaiverSerializer),
+            400: invalid(
+                "Bad `in_force` or `page_size`, or a null character in `product`.",
+                details={"in_force": ["Use true or false."]},
+            ),
+            404: PAGE_NOT_FOUND,
+        },
+        examples=[examples.WAIVER_PAGE],
     )
     def get(self, request):
         qs = (
@@ -419,12 +380,17 @@ class WaiverList(APIView):
             .order_by("-created_at", "-id")
         )
         ref = request.query_params.get("product") or ""
+        if "\x00" in ref:
+            raise ApiError("The request is not valid.", details={"product": [_NUL_MESSAGE]})
         if ref:
             domain, _, name = ref.partition("/")
             qs = qs.filter(product__domain__name=domain, product__name=name)
-        in_force = (request.query_params.get("in_force") or "").lower()
-        if in_force in ("true", "1", "yes"):
-            qs = qs.filter(ended_at__isnull=True, expires_on__gte=timezone.localdate())
+        in_force = request.query_params.get("in_force")
+        if in_force is not None:
+            if in_force.lower() not in BOOLEAN_WORDS:
+                raise ApiError("The request is not valid.", details={"in_force": ["Use true or false."]})
+            live = {"ended_at__isnull": True, "expires_on__gte": timezone.localdate()}
+            qs = qs.filter(**live) if BOOLEAN_WORDS[in_force.lower()] else qs.exclude(**live)
         pager = _Pages()
         page = pager.paginate_queryset(qs, request, view=self)
         return pager.get_paginated_response(WaiverSerializer(page, many=True).data)
@@ -432,27 +398,28 @@ class WaiverList(APIView):
     @extend_schema(
         operation_id="waivers_create",
         summary="Waive one policy for one product until a date (governance leads)",
-        request=WaiverCreateSerializer,
+        request={"application/json": WaiverCreateSerializer},
         responses={
             201: WaiverSerializer,
-            400: OpenApiResponse(description="Invalid: the details name the field."),
-            403: OpenApiResponse(description="Only governance leads grant waivers."),
-            404: NOT_FOUND,
-            409: OpenApiResponse(description="A live waiver of this policy on this product exists."),
-        },
-        examples=[
-            OpenApiExample(
-                "Waive the primary-key warning until the end of January",
-                value={
-                    "product": "sales/sales_orders_analytical",
-                    "policy": "schema_validation",
-                    "reason": "The primary key lands with the Q1 migration of the order store.",
-                    "expires_on": "2027-01-31",
-                },
-                request_only=True,
+            400: invalid(
+                "A field is missing or invalid (the details name it).",
+                details={"expires_on": ["This field is required."]},
             ),
-            OpenApiExample("Created", value=WAIVER_EXAMPLE, response_only=True, status_codes=["201"]),
-        ],
+            403: _forbidden(
+                "Only governance leads grant waivers.", "Only governance leads may grant waivers."
+            ),
+            404: not_found("No such product, or one you may not see (the same answer)."),
+            409: error_response(
+                409,
+                "A live waiver of this policy on this product exists.",
+                code="conflict",
+                message="A live waiver of schema_validation on sales/sales_orders_analytical exists.",
+            ),
+        },
+        examples=[examples.WAIVER_CREATE, examples.WAIVER_CREATED],
+        extensions=checked_beyond_schema(
+            "`expires_on` must be today or later and within the longest waiver; `reason` must say something."
+        ),
     )
     def post(self, request):
         body = WaiverCreateSerializer(data=request.data)
@@ -488,8 +455,9 @@ class WaiverDetail(APIView):
     @extend_schema(
         operation_id="waivers_read",
         summary="One waiver",
+        parameters=[WAIVER_ID_PARAM],
         responses={200: WaiverSerializer, 404: NOT_FOUND},
-        examples=[OpenApiExample("A waiver", value=WAIVER_EXAMPLE, response_only=True)],
+        examples=[examples.WAIVER_READ],
     )
     def get(self, request, pk: int):
         return Response(WaiverSerializer(self._visible(request, pk)).data)
@@ -497,11 +465,19 @@ class WaiverDetail(APIView):
     @extend_schema(
         operation_id="waivers_revoke",
         summary="Revoke a waiver now (governance leads)",
+        parameters=[WAIVER_ID_PARAM],
         responses={
             204: OpenApiResponse(description="Revoked."),
-            403: OpenApiResponse(description="Only governance leads revoke waivers."),
+            403: _forbidden(
+                "Only governance leads revoke waivers.", "Only governance leads may revoke waivers."
+            ),
             404: NOT_FOUND,
-            409: OpenApiResponse(description="Already ended."),
+            409: error_response(
+                409,
+                "The waiver has already ended.",
+                code="conflict",
+                message="This waiver has already ended.",
+            ),
         },
     )
     def delete(self, request, pk: int):
