@@ -238,11 +238,20 @@ class AlertSerializer(serializers.Serializer):
         return f"{alert.last_value:g}"
 
 
+class _TextField(serializers.CharField):
+    """Text only: DRF's CharField would store the number 7 as "7", where the schema says string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class AlertActionSerializer(serializers.Serializer):
     # DRF refuses NUL characters in any text; the pattern says so in the schema. It asks for one
     # character at least because drf-spectacular adds "or empty" for a blank-allowed field itself
     # (an empty note skips the validators).
-    note = serializers.CharField(
+    note = _TextField(
         required=False,
         allow_blank=True,
         max_length=2000,
