@@ -444,6 +444,7 @@ def _state(request, default: str) -> str:
     return state
 
 
+ALERT_PAGE = _page_of("AlertPage", AlertSerializer)
 STATE_INVALID = _invalid(
     "Unknown `state`, or `page_size` not a number from 1 to 200.",
     text=f"state must be one of {', '.join(selectors.ALERT_STATE_FILTERS)}",
@@ -457,7 +458,7 @@ class ProductAlertList(APIView):
         operation_id="products_alerts_list",
         summary="The product's alerts, newest first, with their history",
         parameters=[*PRODUCT_PARAMS, STATE_PARAM, *PAGE_PARAMS],
-        responses={200: _page_of("AlertPage", AlertSerializer), 400: STATE_INVALID, 404: PAGE_NOT_FOUND},
+        responses={200: ALERT_PAGE, 400: STATE_INVALID, 404: PAGE_NOT_FOUND},
         examples=[examples.ALERT_PAGE],
     )
     def get(self, request, domain: str, name: str):
@@ -475,7 +476,7 @@ class MyAlertList(APIView):
         description="`state` defaults to `active` here (open or acknowledged).",
         parameters=[STATE_PARAM, *PAGE_PARAMS],
         responses={
-            200: _page_of("AlertPage", AlertSerializer),
+            200: ALERT_PAGE,
             400: STATE_INVALID,
             404: not_found("No such page (past the last one, or not a number from 1)."),
         },
