@@ -7,29 +7,75 @@ missing one: 404); starting a run and acknowledging or resolving an alert need i
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.visibility import visible_product_or_404
-from mesh_portal.exceptions import ApiError
+from mesh_portal.exceptions import ApiError, checked_beyond_schema, error_response, not_found
 
-from ..models import Alert
+from ..models import Alert, AlertEventKind, AlertSeverity, AlertState, QualityRunStatus, QualityRunTrigger
 from ..monitoring import selectors, services
 from ..monitoring.freshness import age_display
+from . import monitoring_examples as examples
 
-NOT_FOUND = OpenApiResponse(
-    description="No such product or object, or one you may not see (the same answer)."
+NO_NUL = "^[^\\u0000]*$"  # PostgreSQL text cannot hold NUL: such values answer 400
+NOT_EMPTY_NO_NUL = "^[^\\u0000]+$"
+MAX_SERIES = 20
+MAX_LIMIT = 1000
+
+NOT_FOUND = not_found("No such product, or one you may not see (the same answer).")
+PAGE_NOT_FOUND = not_found(
+    "No such product, or one you may not see (the same answer); or no such page "
+    "(past the last one, or not a number from 1)."
 )
-FORBIDDEN = OpenApiResponse(description="You may see the product but only its owners may do this.")
+
+
+def _forbidden(message: str):
+    return error_response(
+        403,
+        "You may see the product but only its owners may do this.",
+        code="permission_denied",
+        message=message,
+    )
+
+
+def _invalid(description: str, *, field: str, message: str, text: str):
+    """A 400 in the error shape; `details` names the parameter (`field`) and what is wrong."""
+    return error_response(
+        400, description, code="invalid", message=text, details=[{"field": field, "message": message}]
+    )
+
+
+def _path_example(value: str) -> list[OpenApiExample]:
+    return [OpenApiExample(value, value=value)]
+
+
 PRODUCT_PARAMS = [
-    OpenApiParameter("domain", OpenApiTypes.STR, OpenApiParameter.PATH),
-    OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH),
+    OpenApiParameter("domain", OpenApiTypes.STR, OpenApiParameter.PATH, examples=_path_example("sales")),
+    OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, examples=_path_example("orders")),
 ]
+PAGE_PARAMS = [
+    OpenApiParameter(
+        "page", {"type": "integer", "minimum": 1}, description="From 1; past the last page: 404."
+    ),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": 200},
+        description="Items per page (default 50).",
+    ),
+]
+PAGE_SIZE_INVALID = {"field": "page_size", "message": "a whole number from 1 to 200"}
 STATE_PARAM = OpenApiParameter(
     "state",
     OpenApiTypes.STR,
@@ -39,9 +85,44 @@ STATE_PARAM = OpenApiParameter(
 
 
 class _Pages(PageNumberPagination):
+    """Pages as the schema describes them: a bad `page` is a 404, a bad `page_size` a 400
+    (DRF would read an empty or `last` page as a number and ignore a bad size)."""
+
     page_size = 50
     max_page_size = 200
     page_size_query_param = "page_size"
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not raw.isdigit() or int(raw) < 1:
+            raise Http404
+        return int(raw)
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ApiError(
+                f"page_size must be a whole number from 1 to {self.max_page_size}",
+                details=[PAGE_SIZE_INVALID],
+            )
+        return int(raw)
+
+
+def _page_of(name: str, serializer) -> serializers.Serializer:
+    """The paginated answer of a list: {count, next, previous, results}."""
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer(many=True),
+        },
+    )
 
 
 # --- shapes ------------------------------------------------------------------------------------
@@ -50,8 +131,8 @@ class _Pages(PageNumberPagination):
 class RunSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     version = serializers.CharField(source="version.version")
-    status = serializers.CharField()
-    trigger = serializers.CharField()
+    status = serializers.ChoiceField(choices=QualityRunStatus.choices)
+    trigger = serializers.ChoiceField(choices=QualityRunTrigger.choices)
     attempt = serializers.IntegerField()
     error = serializers.CharField()
     requested_by = serializers.CharField(source="requested_by.username", allow_null=True, default=None)
@@ -92,8 +173,35 @@ class RunRequestAnswerSerializer(serializers.Serializer):
     run = RunSerializer()
 
 
+class MetricPointSerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    at = serializers.DateTimeField(help_text="When the run finished (or was created, if it has not).")
+    value = serializers.FloatField(allow_null=True)
+    detail = serializers.JSONField(allow_null=True)
+
+
+class CheckPointSerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    passed = serializers.BooleanField()
+    count = serializers.FloatField(allow_null=True)
+    threshold = serializers.FloatField(allow_null=True)
+
+
+class MetricHistorySerializer(serializers.Serializer):
+    metrics = serializers.DictField(
+        child=MetricPointSerializer(many=True), help_text="Per metric asked for (`name`), oldest first."
+    )
+    checks = serializers.DictField(
+        child=CheckPointSerializer(many=True), help_text="Per check asked for (`check`), oldest first."
+    )
+    available = serializers.ListField(
+        child=serializers.CharField(), help_text="The product-level metric names measured so far."
+    )
+
+
 class AlertEventSerializer(serializers.Serializer):
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=AlertEventKind.choices)
     at = serializers.DateTimeField()
     actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
     value = serializers.FloatField(allow_null=True)
@@ -102,13 +210,13 @@ class AlertEventSerializer(serializers.Serializer):
 
 class AlertSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    product = serializers.CharField(source="product.ref")
+    product = serializers.CharField(source="product.ref", help_text="<domain>/<name>")
     rule_key = serializers.CharField()
     rule_type = serializers.CharField()
     condition = serializers.CharField()
     metric = serializers.CharField()
-    severity = serializers.CharField()
-    state = serializers.CharField()
+    severity = serializers.ChoiceField(choices=AlertSeverity.choices)
+    state = serializers.ChoiceField(choices=AlertState.choices)
     message = serializers.CharField()
     last_value = serializers.FloatField(allow_null=True)
     last_value_display = serializers.SerializerMethodField()
@@ -130,58 +238,26 @@ class AlertSerializer(serializers.Serializer):
         return f"{alert.last_value:g}"
 
 
+class _TextField(serializers.CharField):
+    """Text only: DRF's CharField would store the number 7 as "7", where the schema says string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class AlertActionSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-
-
-ALERT_EXAMPLE = OpenApiExample(
-    "An open freshness alert",
-    value={
-        "id": 7,
-        "product": "marketing/campaign_performance",
-        "rule_key": "freshness:age_hours > 30",
-        "rule_type": "freshness",
-        "condition": "age_hours > 30",
-        "metric": "age_hours",
-        "severity": "critical",
-        "state": "open",
-        "message": "age_hours is 72.00 h (3 d); the rule is age_hours > 30",
-        "last_value": 72.0,
-        "last_value_display": "3 d",
-        "threshold": 30.0,
-        "run": 41,
-        "opened_at": "2025-06-02T12:00:00Z",
-        "last_seen_at": "2025-06-02T12:00:00Z",
-        "acknowledged_at": None,
-        "acknowledged_by": None,
-        "resolved_at": None,
-        "resolved_by": None,
-        "events": [
-            {
-                "kind": "opened",
-                "at": "2025-06-02T12:00:00Z",
-                "actor": None,
-                "value": 72.0,
-                "note": "age_hours is 72.00 h (3 d); the rule is age_hours > 30",
-            }
-        ],
-    },
-    response_only=True,
-)
-RUN_EXAMPLE = {
-    "id": 41,
-    "version": "2.1.0",
-    "status": "failed",
-    "trigger": "schedule",
-    "attempt": 1,
-    "error": "",
-    "requested_by": None,
-    "created_at": "2025-06-02T12:00:00Z",
-    "started_at": "2025-06-02T12:00:01Z",
-    "finished_at": "2025-06-02T12:00:02Z",
-    "checks_total": 9,
-    "checks_failed": 1,
-}
+    # DRF refuses NUL characters in any text; the pattern says so in the schema. It asks for one
+    # character at least because drf-spectacular adds "or empty" for a blank-allowed field itself
+    # (an empty note skips the validators).
+    note = _TextField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        default="",
+        validators=[RegexValidator(NOT_EMPTY_NO_NUL, "Null characters are not allowed.")],
+    )
 
 
 # --- views -------------------------------------------------------------------------------------
@@ -191,9 +267,17 @@ class ProductRunList(APIView):
     @extend_schema(
         operation_id="products_runs_list",
         summary="The product's quality runs, newest first",
-        parameters=[*PRODUCT_PARAMS, OpenApiParameter("page", OpenApiTypes.INT)],
-        responses={200: RunSerializer(many=True), 404: NOT_FOUND},
-        examples=[OpenApiExample("A page of runs", value=[RUN_EXAMPLE], response_only=True)],
+        parameters=[*PRODUCT_PARAMS, *PAGE_PARAMS],
+        responses={
+            200: _page_of("QualityRunPage", RunSerializer),
+            400: _invalid(
+                "`page_size` is not a number from 1 to 200.",
+                text="page_size must be a whole number from 1 to 200",
+                **PAGE_SIZE_INVALID,
+            ),
+            404: PAGE_NOT_FOUND,
+        },
+        examples=[examples.RUN_PAGE],
     )
     def get(self, request, domain: str, name: str):
         product = visible_product_or_404(request.user, domain=domain, name=name)
@@ -213,17 +297,16 @@ class ProductRunList(APIView):
         responses={
             202: RunRequestAnswerSerializer,
             200: RunRequestAnswerSerializer,
-            403: FORBIDDEN,
+            403: _forbidden("Only the product's owners may run its checks."),
             404: NOT_FOUND,
+            409: error_response(
+                409,
+                "The product has no version whose checks could run.",
+                code="no_version",
+                message="sales/orders has no version to check",
+            ),
         },
-        examples=[
-            OpenApiExample(
-                "Queued",
-                value={"created": True, "run": {**RUN_EXAMPLE, "status": "queued", "trigger": "manual"}},
-                response_only=True,
-                status_codes=["202"],
-            )
-        ],
+        examples=[examples.RUN_QUEUED, examples.RUN_ALREADY_QUEUED],
     )
     def post(self, request, domain: str, name: str):
         product = visible_product_or_404(request.user, domain=domain, name=name)
@@ -242,30 +325,15 @@ class ProductRunDetail(APIView):
     @extend_schema(
         operation_id="products_runs_retrieve",
         summary="One run with every check's result and the metrics it measured",
-        parameters=[*PRODUCT_PARAMS, OpenApiParameter("run_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
-        responses={200: RunDetailSerializer, 404: NOT_FOUND},
-        examples=[
-            OpenApiExample(
-                "A finished run",
-                value={
-                    **RUN_EXAMPLE,
-                    "results": [
-                        {
-                            "name": "freshness",
-                            "kind": "freshness",
-                            "column": "loaded_at",
-                            "passed": False,
-                            "count": 72.0,
-                            "threshold": 24.0,
-                            "severity": "critical",
-                            "message": "newest loaded_at is 2025-05-30T12:00:00, 72 hours old",
-                        }
-                    ],
-                    "metrics": [{"name": "row_count", "column": "", "value": 5400.0, "detail": None}],
-                },
-                response_only=True,
-            )
+        parameters=[
+            *PRODUCT_PARAMS,
+            OpenApiParameter("run_id", OpenApiTypes.INT, OpenApiParameter.PATH),
         ],
+        responses={
+            200: RunDetailSerializer,
+            404: not_found("No such product or run of it, or a product you may not see (the same answer)."),
+        },
+        examples=[examples.RUN_DETAIL],
     )
     def get(self, request, domain: str, name: str, run_id: int):
         product = visible_product_or_404(request.user, domain=domain, name=name)
@@ -275,67 +343,91 @@ class ProductRunDetail(APIView):
         return Response(RunDetailSerializer(run).data)
 
 
+def _series_param(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        {"type": "array", "maxItems": MAX_SERIES, "items": {"type": "string", "pattern": NO_NUL}},
+        explode=True,
+        description=f"{description}; repeatable. `name` and `check` together: at most {MAX_SERIES}.",
+    )
+
+
+def _text_param(request, name: str) -> str:
+    value = request.query_params.get(name, "")
+    if "\x00" in value:
+        raise ApiError(
+            f"{name} cannot contain NUL characters", details=[{"field": name, "message": "contains NUL"}]
+        )
+    return value
+
+
+def _series(request, name: str) -> list[str]:
+    values = [v for v in request.query_params.getlist(name) if v]
+    if any("\x00" in v for v in values):
+        raise ApiError(
+            f"{name} cannot contain NUL characters", details=[{"field": name, "message": "contains NUL"}]
+        )
+    return values
+
+
 class ProductMetricHistory(APIView):
     @extend_schema(
         operation_id="products_metrics_history",
         summary="Metric values and check outcomes over the product's runs, oldest first",
         description=(
-            "`name` (repeatable) picks metrics, e.g. `row_count`, `row_count_change`, "
-            "`freshness_age_hours`, `completeness`, or a contract SQL metric; `check` (repeatable) "
-            "picks checks by name. Without either, the answer lists the metric names measured so far."
+            "`name` picks metrics, e.g. `row_count`, `row_count_change`, `freshness_age_hours`, "
+            "`completeness`, or a contract SQL metric; `check` picks checks by name. Without either, "
+            "the answer lists the metric names measured so far (`available`)."
         ),
         parameters=[
             *PRODUCT_PARAMS,
-            OpenApiParameter("name", OpenApiTypes.STR, many=True, explode=True),
-            OpenApiParameter("check", OpenApiTypes.STR, many=True, explode=True),
-            OpenApiParameter("column", OpenApiTypes.STR, description="For per-column metrics."),
+            _series_param("name", "A metric name"),
+            _series_param("check", "A check name"),
             OpenApiParameter(
-                "limit", OpenApiTypes.INT, description="Newest points per series (1-1000, default 100)."
+                "column",
+                {"type": "string", "pattern": NO_NUL},
+                description="For per-column metrics; empty (default): the product-level ones.",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100},
+                description=f"Newest points per series (1-{MAX_LIMIT}, default 100).",
             ),
         ],
         responses={
-            200: OpenApiTypes.OBJECT,
-            400: OpenApiResponse(description="A parameter is invalid."),
+            200: MetricHistorySerializer,
+            400: _invalid(
+                "A parameter is invalid: `limit` out of range, more than 20 series, or a NUL character.",
+                text=f"limit must be a whole number from 1 to {MAX_LIMIT}",
+                field="limit",
+                message=f"between 1 and {MAX_LIMIT}",
+            ),
             404: NOT_FOUND,
         },
-        examples=[
-            OpenApiExample(
-                "Row count over three runs",
-                value={
-                    "metrics": {
-                        "row_count": [
-                            {"run": 39, "at": "2025-06-01T12:00:02Z", "value": 5200.0, "detail": None},
-                            {"run": 40, "at": "2025-06-02T02:10:02Z", "value": 5300.0, "detail": None},
-                            {"run": 41, "at": "2025-06-02T12:00:02Z", "value": 5400.0, "detail": None},
-                        ]
-                    },
-                    "checks": {},
-                    "available": ["completeness", "freshness_age_hours", "row_count", "row_count_change"],
-                },
-                response_only=True,
-            )
-        ],
+        examples=[examples.METRIC_HISTORY],
+        extensions=checked_beyond_schema(
+            f"`name` and `check` together name at most {MAX_SERIES} series (each alone may have {MAX_SERIES})."
+        ),
     )
     def get(self, request, domain: str, name: str):
         product = visible_product_or_404(request.user, domain=domain, name=name)
-        names = [n for n in request.query_params.getlist("name") if n]
-        checks = [c for c in request.query_params.getlist("check") if c]
-        try:
-            limit = int(request.query_params.get("limit", "100"))
-        except ValueError:
-            limit = 0
-        if not 1 <= limit <= 1000:
+        names = _series(request, "name")
+        checks = _series(request, "check")
+        column = _text_param(request, "column")
+        raw_limit = request.query_params.get("limit", "100")
+        limit = int(raw_limit) if raw_limit.isdigit() else 0
+        if not 1 <= limit <= MAX_LIMIT:
             raise ApiError(
-                "limit must be a whole number from 1 to 1000",
-                details=[{"field": "limit", "message": "between 1 and 1000"}],
+                f"limit must be a whole number from 1 to {MAX_LIMIT}",
+                details=[{"field": "limit", "message": f"between 1 and {MAX_LIMIT}"}],
             )
-        if len(names) + len(checks) > 20:
-            raise ApiError("at most 20 series at once", details=[{"field": "name", "message": "too many"}])
+        if len(names) + len(checks) > MAX_SERIES:
+            raise ApiError(
+                f"at most {MAX_SERIES} series at once", details=[{"field": "name", "message": "too many"}]
+            )
         return Response(
             {
-                "metrics": selectors.metric_history(
-                    product=product, names=names, column=request.query_params.get("column", ""), limit=limit
-                ),
+                "metrics": selectors.metric_history(product=product, names=names, column=column, limit=limit),
                 "checks": {c: selectors.check_history(product=product, check=c, limit=limit) for c in checks},
                 "available": selectors.metric_names(product=product),
             }
@@ -352,17 +444,22 @@ def _state(request, default: str) -> str:
     return state
 
 
+ALERT_PAGE = _page_of("AlertPage", AlertSerializer)
+STATE_INVALID = _invalid(
+    "Unknown `state`, or `page_size` not a number from 1 to 200.",
+    text=f"state must be one of {', '.join(selectors.ALERT_STATE_FILTERS)}",
+    field="state",
+    message="unknown state 'closed'",
+)
+
+
 class ProductAlertList(APIView):
     @extend_schema(
         operation_id="products_alerts_list",
         summary="The product's alerts, newest first, with their history",
-        parameters=[*PRODUCT_PARAMS, STATE_PARAM, OpenApiParameter("page", OpenApiTypes.INT)],
-        responses={
-            200: AlertSerializer(many=True),
-            400: OpenApiResponse(description="Unknown state."),
-            404: NOT_FOUND,
-        },
-        examples=[ALERT_EXAMPLE],
+        parameters=[*PRODUCT_PARAMS, STATE_PARAM, *PAGE_PARAMS],
+        responses={200: ALERT_PAGE, 400: STATE_INVALID, 404: PAGE_NOT_FOUND},
+        examples=[examples.ALERT_PAGE],
     )
     def get(self, request, domain: str, name: str):
         product = visible_product_or_404(request.user, domain=domain, name=name)
@@ -376,9 +473,14 @@ class MyAlertList(APIView):
     @extend_schema(
         operation_id="alerts_list",
         summary="The alerts of every product I own (governance leads: every product)",
-        parameters=[STATE_PARAM, OpenApiParameter("page", OpenApiTypes.INT)],
-        responses={200: AlertSerializer(many=True), 400: OpenApiResponse(description="Unknown state.")},
-        examples=[ALERT_EXAMPLE],
+        description="`state` defaults to `active` here (open or acknowledged).",
+        parameters=[STATE_PARAM, *PAGE_PARAMS],
+        responses={
+            200: ALERT_PAGE,
+            400: STATE_INVALID,
+            404: not_found("No such page (past the last one, or not a number from 1)."),
+        },
+        examples=[examples.ALERT_PAGE],
     )
     def get(self, request):
         alerts = selectors.user_alerts(user=request.user, state=_state(request, "active"))
@@ -403,12 +505,25 @@ class _AlertAction(APIView):
         return Response(AlertSerializer(alert).data)
 
 
-ACTION_RESPONSES = {
-    200: AlertSerializer,
-    403: FORBIDDEN,
-    404: NOT_FOUND,
-    409: OpenApiResponse(description="The alert is not in a state this applies to."),
-}
+def _action_responses(conflict: str) -> dict:
+    return {
+        200: AlertSerializer,
+        400: error_response(
+            400,
+            "The body is not an object with an optional text `note` (at most 2000 characters).",
+            code="invalid",
+            message="The request is not valid.",
+            details={"note": ["Ensure this field has no more than 2000 characters."]},
+        ),
+        403: _forbidden("Only the product's owners may acknowledge or resolve its alerts."),
+        404: not_found("No such alert, or one of a product you may not see (the same answer)."),
+        409: error_response(
+            409, "The alert is not in a state this applies to.", code="conflict", message=conflict
+        ),
+    }
+
+
+ALERT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
 class AlertAcknowledge(_AlertAction):
@@ -417,12 +532,10 @@ class AlertAcknowledge(_AlertAction):
     @extend_schema(
         operation_id="alerts_acknowledge",
         summary="Acknowledge an open alert (owners)",
+        parameters=[ALERT_ID],
         request=AlertActionSerializer,
-        responses=ACTION_RESPONSES,
-        examples=[
-            OpenApiExample("A note", value={"note": "Looking into the export job."}, request_only=True),
-            ALERT_EXAMPLE,
-        ],
+        responses=_action_responses("the alert is acknowledged; only an open alert can be acknowledged"),
+        examples=[examples.ACKNOWLEDGE, examples.ACKNOWLEDGED],
     )
     def post(self, request, pk: int):
         return super().post(request, pk)
@@ -434,12 +547,10 @@ class AlertResolve(_AlertAction):
     @extend_schema(
         operation_id="alerts_resolve",
         summary="Resolve an alert (owners); it opens again if the condition still holds",
+        parameters=[ALERT_ID],
         request=AlertActionSerializer,
-        responses=ACTION_RESPONSES,
-        examples=[
-            OpenApiExample("A note", value={"note": "Export job restarted."}, request_only=True),
-            ALERT_EXAMPLE,
-        ],
+        responses=_action_responses("the alert is already resolved"),
+        examples=[examples.RESOLVE, examples.RESOLVED],
     )
     def post(self, request, pk: int):
         return super().post(request, pk)

@@ -3,6 +3,7 @@ another team who may see the product (analyst), and a stranger to a restricted p
 
 from decimal import Decimal
 
+import jsonschema
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -239,3 +240,108 @@ def test_the_runs_list_answers_in_constant_queries(people, django_assert_num_que
     with django_assert_num_queries(len(captured.captured_queries)):
         response = client.get("/api/v1/products/sales/orders/runs/")
     assert response.json()["count"] == 9
+
+
+# --- The answers are what /api/schema/ says (schemathesis meets no runs or alerts) --------------
+
+
+def _fits(schema: dict, template: str, method: str, response) -> None:
+    """The response's body validates against the schema the API publishes for it."""
+
+    def nullable_as_json_schema(node):
+        if isinstance(node, list):
+            return [nullable_as_json_schema(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: nullable_as_json_schema(value) for key, value in node.items()}
+        return {"anyOf": [node, {"type": "null"}]} if node.pop("nullable", False) else node
+
+    documented = schema["paths"][template][method]["responses"]
+    assert str(response.status_code) in documented, (template, response.status_code, sorted(documented))
+    media = documented[str(response.status_code)]["content"]["application/json"]
+    jsonschema.validate(
+        response.json(),
+        {
+            **nullable_as_json_schema(media["schema"]),
+            "components": nullable_as_json_schema(schema["components"]),
+        },
+    )
+
+
+def test_every_monitoring_answer_is_the_shape_its_schema_documents(people):
+    owner, analyst, _ = people
+    schema = api(owner).get("/api/schema/", {"format": "json"}).json()
+    product = "/api/v1/products/{domain}/{name}/"
+    created = api(owner).post("/api/v1/products/sales/orders/runs/")
+    again = api(owner).post("/api/v1/products/sales/orders/runs/")
+    assert (created.status_code, again.status_code) == (202, 200)
+    for response in (created, again, api(analyst).post("/api/v1/products/sales/orders/runs/")):
+        _fits(schema, product + "runs/", "post", response)
+    run_id = created.json()["run"]["id"]
+    run_process(run_id=run_id)
+    alert = open_alert(orders(), 10)
+
+    reads = {
+        product + "runs/": "/api/v1/products/sales/orders/runs/",
+        product + "runs/{run_id}/": f"/api/v1/products/sales/orders/runs/{run_id}/",
+        product + "metrics/": "/api/v1/products/sales/orders/metrics/?name=row_count&check=completeness",
+        product + "alerts/": "/api/v1/products/sales/orders/alerts/",
+        "/api/v1/alerts/": "/api/v1/alerts/",
+    }
+    for template, url in reads.items():
+        response = api(owner).get(url)
+        assert response.status_code == 200, (url, response.json())
+        _fits(schema, template, "get", response)
+        _fits(
+            schema,
+            template,
+            "get",
+            api(owner).get(url, {"page": 99} if "metrics" not in url else {"limit": 0}),
+        )
+    assert api(owner).get("/api/v1/alerts/").json()["results"][0]["events"][0]["kind"] == "opened"
+
+    acknowledge, resolve = "/api/v1/alerts/{id}/acknowledge/", "/api/v1/alerts/{id}/resolve/"
+    answers = [
+        (acknowledge, api(analyst).post(f"/api/v1/alerts/{alert.pk}/acknowledge/")),
+        (acknowledge, api(owner).post(f"/api/v1/alerts/{alert.pk}/acknowledge/", {"note": 7}, format="json")),
+        (
+            acknowledge,
+            api(owner).post(f"/api/v1/alerts/{alert.pk}/acknowledge/", {"note": "on it"}, format="json"),
+        ),
+        (acknowledge, api(owner).post(f"/api/v1/alerts/{alert.pk}/acknowledge/")),
+        (resolve, api(owner).post(f"/api/v1/alerts/{alert.pk}/resolve/", {"note": ""}, format="json")),
+        (resolve, api(owner).post("/api/v1/alerts/999999/resolve/")),
+    ]
+    assert [response.status_code for _, response in answers] == [403, 400, 200, 409, 200, 404]
+    for template, response in answers:
+        _fits(schema, template, "post", response)
+
+
+def test_bad_pages_and_nul_characters_are_refused_in_the_error_shape(people):
+    owner, _, _ = people
+    runs = "/api/v1/products/sales/orders/runs/"
+    for page in ("0", "abc", "", "2"):
+        response = api(owner).get(runs, {"page": page})
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found", page
+    too_big = api(owner).get("/api/v1/alerts/", {"page_size": "201"})
+    assert too_big.status_code == 400
+    assert too_big.json()["error"]["details"] == [
+        {"field": "page_size", "message": "a whole number from 1 to 200"}
+    ]
+    assert api(owner).get(runs, {"page": "1", "page_size": "200"}).status_code == 200
+
+    metrics = "/api/v1/products/sales/orders/metrics/"
+    for field in ("name", "check", "column"):
+        response = api(owner).get(metrics, {field: "row\x00count"})
+        assert response.status_code == 400, field
+        assert response.json()["error"]["details"] == [{"field": field, "message": "contains NUL"}]
+    many = api(owner).get(
+        metrics, {"name": [f"m{i}" for i in range(11)], "check": [f"c{i}" for i in range(10)]}
+    )
+    assert many.status_code == 400 and many.json()["error"]["message"] == "at most 20 series at once"
+
+    alert = open_alert(orders(), 10)
+    nul = api(owner).post(f"/api/v1/alerts/{alert.pk}/acknowledge/", {"note": "on\x00it"}, format="json")
+    assert nul.status_code == 400 and list(nul.json()["error"]["details"]) == ["note"]
+    alert.refresh_from_db()
+    assert alert.state == AlertState.OPEN
