@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from catalog.platform.scaffold import NoScaffold
 from catalog.platform.selectors import product_by_id, product_scaffold
 from catalog.platform.services import AlreadyRegistered, SpecInvalid, platform_product_register
-from mesh_portal.exceptions import ApiError, error_response, invalid, not_found
+from mesh_portal.exceptions import ApiError, checked_beyond_schema, error_response, invalid, not_found
 
 from . import examples
 from .serializers import ProductDetailSerializer, ProductSearchResponseSerializer
@@ -33,13 +33,13 @@ class QualityCheckSpecSerializer(serializers.Serializer):
     query = serializers.CharField(help_text="A SELECT returning one value: the count of bad rows.")
     threshold = serializers.FloatField(required=False, default=0)
     severity = serializers.ChoiceField(["info", "warning", "error", "critical"], required=False)
-    description = serializers.CharField(required=False)
+    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
 
 
 class ColumnSpecSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.CharField()
-    description = serializers.CharField(required=False)
+    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     constraints = serializers.ListField(
         child=serializers.JSONField(),
         required=False,
@@ -48,6 +48,7 @@ class ColumnSpecSerializer(serializers.Serializer):
     is_primary_key = serializers.BooleanField(required=False)
     references = serializers.CharField(
         required=False,
+        allow_null=True,
         help_text="'<source table>.<column>' (a dbt relationships test), e.g. raw.customers.id",
     )
 
@@ -55,19 +56,23 @@ class ColumnSpecSerializer(serializers.Serializer):
 class PlatformSpecSerializer(serializers.Serializer):
     """Documents the spec; validation is catalog.platform.spec (every error names its field)."""
 
-    name = serializers.SlugField()
-    domain = serializers.SlugField()
+    name = serializers.RegexField(r"^[a-z0-9_-]{1,100}$", help_text="A lower-case slug.")
+    domain = serializers.RegexField(r"^[a-z0-9_-]{1,100}$", help_text="A lower-case slug.")
     source_tables = serializers.ListField(
         child=serializers.CharField(), help_text="'schema.table' (a dbt source) or '<domain>/<product>'"
     )
     transformation_sql = serializers.CharField(help_text="One SELECT over the source tables.")
     schedule = serializers.CharField(help_text="5-field cron expression (UTC).")
-    quality_checks = QualityCheckSpecSerializer(many=True, required=False)
-    columns = ColumnSpecSerializer(many=True, required=False)
-    description = serializers.CharField(required=False)
-    owner_team = serializers.SlugField(required=False, help_text="Default: your team in the domain.")
+    quality_checks = QualityCheckSpecSerializer(many=True, required=False, allow_null=True)
+    columns = ColumnSpecSerializer(many=True, required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    owner_team = serializers.SlugField(
+        required=False, allow_null=True, allow_blank=True, help_text="Default: your team in the domain."
+    )
     freshness_max_age_hours = serializers.FloatField(
-        required=False, help_text="Default: the longest gap between two scheduled runs + 2 hours."
+        required=False,
+        allow_null=True,
+        help_text="Default: the longest gap between two scheduled runs + 2 hours.",
     )
 
 
@@ -119,6 +124,10 @@ class PlatformProducts(APIView):
             "governance leads, may register. The dbt project and Airflow DAG are at `links.scaffold`."
         ),
         request=PlatformSpecSerializer,
+        extensions=checked_beyond_schema(
+            "The transformation SQL, the cron schedule and the checks' SQL are vetted by the contract "
+            "parser and the publish gate, rules no schema can state."
+        ),
         responses={
             201: RegistrationSerializer,
             400: error_response(
