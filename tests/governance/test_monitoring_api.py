@@ -204,29 +204,6 @@ def test_metric_history_refuses_a_bad_limit_with_the_field_named(people):
     assert response.json()["error"]["details"] == [{"field": "limit", "message": "between 1 and 1000"}]
 
 
-def test_the_sla_measured_beside_promised_reads_the_latest_run_in_constant_queries(
-    people, django_assert_max_num_queries
-):
-    import datetime as dt
-
-    from governance.monitoring.selectors import product_sla_measured
-
-    owner, _, _ = people
-    run_id = api(owner).post("/api/v1/products/sales/orders/runs/").json()["run"]["id"]
-    run_process(run_id=run_id)
-    product = DataProduct.objects.select_related("current_version__sla").get(name="orders")
-    later = product.data_updated_at + dt.timedelta(hours=3, minutes=12)
-    with django_assert_max_num_queries(2):
-        measured = product_sla_measured(product=product, now=later)
-    assert measured["run"].pk == run_id
-    assert (
-        measured["freshness"]["age_display"] == "3 h 12 min" and measured["freshness"]["max_age_hours"] == 24
-    )
-    assert measured["completeness"] == {"measured": 100.0, "threshold": 99.5, "passed": True}
-    assert measured["availability"] == {"promised": 99.9, "measured": None}
-    assert {c["name"] for c in measured["checks"]} >= {"order_id_unique", "schema"}
-
-
 def test_the_runs_list_answers_in_constant_queries(people, django_assert_num_queries):
     owner, _, _ = people
     product = orders()
