@@ -391,7 +391,9 @@ def report_for(params):
 
     ref = (params.get("report") or "").strip()
     if ref:
-        return finished_reports().filter(pk=int(ref)).first() if ref.isdigit() else None
+        # isdigit() alone admits "²", which int() refuses: only ASCII digits name a report.
+        is_id = ref.isascii() and ref.isdigit() and len(ref) <= 18
+        return finished_reports().filter(pk=int(ref)).first() if is_id else None
     return latest_report()
 
 

@@ -256,3 +256,6 @@ def test_each_point_of_the_trend_drills_down_to_the_products_of_that_report(clie
     listed = client.get(links[0].replace("&amp;", "&")).content.decode()
     assert 'data-figure="count">2<' in listed and f"report {yesterday.pk} as of" in listed
     assert client.get("/governance/compliance/products/?report=999999").context["report"] is None
+    for odd in ("²", "1e3", "99999999999999999999999"):  # not a report id: no report, never a 500
+        response = client.get("/governance/compliance/products/", {"report": odd})
+        assert response.status_code == 200 and response.context["report"] is None
