@@ -192,6 +192,12 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Request bodies get their own components, so required text fields say minLength: 1.
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get names of their own (else drf-spectacular warns).
+    "ENUM_NAME_OVERRIDES": {
+        "ViolationSeverityEnum": "governance.compliance.scoring.SEVERITIES",
+        "QualityRunTriggerEnum": "governance.models.QualityRunTrigger",
+        "ComplianceTriggerEnum": "governance.models.ComplianceTrigger",
+    },
     # Every authenticated operation documents its 401 in the error shape (mesh_portal/openapi.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -52,7 +52,8 @@ def test_any_value_anywhere_in_a_standard_file_is_read_without_internal_error(da
         target = document
         for part in path[:-1]:
             target = target[part]
-        target[path[-1]] = data.draw(VALUES)
+        # a copy: sampled_from hands out the same dict each time, which could nest into itself
+        target[path[-1]] = copy.deepcopy(data.draw(VALUES))
     domain = data.draw(st.sampled_from([None, "fuzz"]))
     for parsed in parse_contracts(yaml.safe_dump(document), filename="f.yaml", domain=domain):
         assert_well_formed(parsed)
