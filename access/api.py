@@ -7,13 +7,13 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import DataProduct
 from catalog.visibility import visible_product_or_404
 from mesh_portal.exceptions import ApiError, checked_beyond_schema, error_response, invalid, not_found
+from mesh_portal.pagination import StrictPageNumberPagination
 
 from . import api_examples as examples
 from . import selectors, services
@@ -138,31 +138,7 @@ PreviewSerializer = inline_serializer(
 )
 
 
-class _Pages(PageNumberPagination):
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
-
-    def get_page_number(self, request, paginator):
-        # DRF reads an empty `page` as 1 and accepts `last`; the schema says a number from 1.
-        raw = request.query_params.get(self.page_query_param)
-        if raw is None:
-            return 1
-        if not raw.isdigit() or int(raw) < 1:
-            raise Http404
-        return int(raw)
-
-    def get_page_size(self, request):
-        # DRF falls back to the default on a bad value; the API says what is wrong instead.
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
-            raise ApiError(
-                "The request is not valid.",
-                details={"page_size": [f"A whole number from 1 to {self.max_page_size}."]},
-            )
-        return int(raw)
+_Pages = StrictPageNumberPagination
 
 
 def _raise(exc: services.AccessError):

@@ -17,12 +17,12 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.visibility import visible_product_or_404
 from mesh_portal.exceptions import ApiError, checked_beyond_schema, error_response, not_found
+from mesh_portal.pagination import StrictPageNumberPagination
 
 from ..models import Alert, AlertEventKind, AlertSeverity, AlertState, QualityRunStatus, QualityRunTrigger
 from ..monitoring import selectors, services
@@ -84,32 +84,12 @@ STATE_PARAM = OpenApiParameter(
 )
 
 
-class _Pages(PageNumberPagination):
-    """Pages as the schema describes them: a bad `page` is a 404, a bad `page_size` a 400
-    (DRF would read an empty or `last` page as a number and ignore a bad size)."""
-
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
-
-    def get_page_number(self, request, paginator):
-        raw = request.query_params.get(self.page_query_param)
-        if raw is None:
-            return 1
-        if not raw.isdigit() or int(raw) < 1:
-            raise Http404
-        return int(raw)
-
-    def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
-            raise ApiError(
-                f"page_size must be a whole number from 1 to {self.max_page_size}",
-                details=[PAGE_SIZE_INVALID],
-            )
-        return int(raw)
+class _Pages(StrictPageNumberPagination):
+    def page_size_error(self) -> ApiError:  # this API's details are [{"field", "message"}]
+        return ApiError(
+            f"page_size must be a whole number from 1 to {self.max_page_size}",
+            details=[PAGE_SIZE_INVALID],
+        )
 
 
 def _page_of(name: str, serializer) -> serializers.Serializer:

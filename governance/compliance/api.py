@@ -10,7 +10,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +18,7 @@ from catalog.querysets import user_is_governance_lead
 from catalog.selectors import user_sees_drafts
 from catalog.visibility import visible_product_or_404
 from mesh_portal.exceptions import ApiError, checked_beyond_schema, error_response, invalid, not_found
+from mesh_portal.pagination import StrictPageNumberPagination
 
 from ..models import ComplianceReport, Waiver
 from . import api_examples as examples
@@ -98,31 +98,9 @@ FILTER_CHOICES = {
 }
 
 
-class _Pages(PageNumberPagination):
+class _Pages(StrictPageNumberPagination):
     page_size = 100
     max_page_size = MAX_PAGE_SIZE
-    page_size_query_param = "page_size"
-
-    def get_page_number(self, request, paginator):
-        # DRF reads an empty `page` as 1 and accepts `last`; the schema says a number from 1.
-        raw = request.query_params.get(self.page_query_param)
-        if raw is None:
-            return 1
-        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
-            raise Http404
-        return int(raw)
-
-    def get_page_size(self, request):
-        # DRF falls back to the default on a bad value; the API says what is wrong instead.
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
-            raise ApiError(
-                "The request is not valid.",
-                details={"page_size": [f"A whole number from 1 to {self.max_page_size}."]},
-            )
-        return int(raw)
 
 
 def _require_lead(user) -> None:
