@@ -1,6 +1,6 @@
 """Compliance report over 100,000 products on PostgreSQL: how many products per second.
 
-    .venv/bin/python bench/compliance.py [--database compliance_bench_compliance]
+    .venv/bin/python bench/compliance.py [--database mesh_bench_compliance]
                                          [--products 100000] [--reuse] [--repeat 1]
 
 Creates (drops first) the named database, migrates it, loads the example policy file, then
@@ -312,7 +312,7 @@ def _cpu_seconds() -> float:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", default="compliance_bench_compliance")
+    parser.add_argument("--database", default="mesh_bench_compliance")
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--reuse", action="store_true", help="keep the database if it is already loaded")

@@ -2,7 +2,7 @@
 running every check (PostgreSQL + Redis).
 
     .venv/bin/python bench/monitoring.py [--products 10000] [--rows 50] [--workers 2]
-        [--database mesh_mon_core_bench_monitoring] [--redis redis://127.0.0.1:6379/1]
+        [--database mesh_bench_monitoring] [--redis redis://127.0.0.1:6379/1]
         [--max-seconds 600]
 
 Creates (drops first) the database, migrates it, publishes one product through the real publish
@@ -226,7 +226,7 @@ def main():
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--rows", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--database", default="mesh_mon_core_bench_monitoring")
+    parser.add_argument("--database", default="mesh_bench_monitoring")
     parser.add_argument("--redis", default=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"))
     parser.add_argument(
         "--max-seconds", type=float, default=600, help="stop waiting for the workers after this"
