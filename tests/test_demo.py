@@ -62,8 +62,9 @@ def login_and_get(base: str, username: str, password: str, path: str) -> str:
     return opener.open(f"{base}{path}").read().decode()
 
 
-@pytest.mark.slow
-def test_demo_serves_twelve_products_runs_worker_and_beat_and_stops_cleanly(tmp_path):
+def demo_environment(tmp_path: Path, **settings: str) -> dict:
+    """A fresh demo (own var/, SQLite, file broker) migrated and set up at small scale: the
+    environment to start `run_demo` with. `settings` are extra environment variables."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -72,9 +73,9 @@ def test_demo_serves_twelve_products_runs_worker_and_beat_and_stops_cleanly(tmp_
     env.update(
         MESH_VAR_DIR=str(tmp_path / "var"),
         MESH_STORAGE_MAP=f"s3://data-products/={tmp_path / 'var' / 'data' / 's3'}",
-        MESH_HEARTBEAT_SECONDS="2",
         DEBUG="1",
         PYTHONUNBUFFERED="1",
+        **settings,
     )
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
@@ -86,6 +87,13 @@ def test_demo_serves_twelve_products_runs_worker_and_beat_and_stops_cleanly(tmp_
         timeout=300,
         capture_output=True,
     )
+    return env
+
+
+@pytest.mark.slow
+def test_demo_serves_twelve_products_runs_worker_and_beat_and_stops_cleanly(tmp_path):
+    env = demo_environment(tmp_path, MESH_HEARTBEAT_SECONDS="2")
+    manage = [sys.executable, "manage.py"]
     port = free_port()
     log = tmp_path / "demo.log"
     with log.open("w") as out:

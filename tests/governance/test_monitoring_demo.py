@@ -2,7 +2,6 @@
 published product gets checked (publication runs, then the sweeps), the stale product shows as
 stale with its critical freshness alert, and the processes stop cleanly."""
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -12,36 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_demo import alive, children_of, free_port
+from tests.test_demo import alive, children_of, demo_environment, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
 def test_demo_worker_and_beat_monitor_every_product(tmp_path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"}
-    }
-    env.update(
-        MESH_VAR_DIR=str(tmp_path / "var"),
-        MESH_STORAGE_MAP=f"s3://data-products/={tmp_path / 'var' / 'data' / 's3'}",
-        MESH_MONITOR_SWEEP_SECONDS="3",
-        MESH_FRESHNESS_SWEEP_SECONDS="3",
-        DEBUG="1",
-        PYTHONUNBUFFERED="1",
-    )
+    env = demo_environment(tmp_path, MESH_MONITOR_SWEEP_SECONDS="3", MESH_FRESHNESS_SWEEP_SECONDS="3")
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
-    subprocess.run(
-        [*manage, "setup_demo", "--scale", "small"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=300,
-        capture_output=True,
-    )
     log = tmp_path / "demo.log"
     db = sqlite3.connect(tmp_path / "var" / "mesh_portal.sqlite3", timeout=30)
 
