@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from catalog.models import DataProduct
 from catalog.visibility import visible_product_or_404
 from mesh_portal.exceptions import ApiError, checked_beyond_schema, error_response, invalid, not_found
-from mesh_portal.pagination import StrictPageNumberPagination
+from mesh_portal.pagination import StrictPageNumberPagination, page_of, page_params
 
 from . import api_examples as examples
 from . import selectors, services
@@ -36,16 +36,6 @@ def _forbidden(description: str, message: str):
 
 BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 ID_PARAM = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
-PAGE_PARAMS = [
-    OpenApiParameter(
-        "page", {"type": "integer", "minimum": 1}, description="From 1; past the last page: 404."
-    ),
-    OpenApiParameter(
-        "page_size",
-        {"type": "integer", "minimum": 1, "maximum": 200},
-        description="Items per page (default 50).",
-    ),
-]
 
 
 class AccessRequestSerializer(serializers.Serializer):
@@ -98,19 +88,6 @@ class GrantSerializer(serializers.Serializer):
         return obj.is_active()
 
 
-def _page_of(name: str, serializer) -> serializers.Serializer:
-    """The paginated answer of a list: {count, next, previous, results}."""
-    return inline_serializer(
-        name,
-        {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer(many=True),
-        },
-    )
-
-
 PreviewSerializer = inline_serializer(
     "ProductPreview",
     {
@@ -139,6 +116,7 @@ PreviewSerializer = inline_serializer(
 
 
 _Pages = StrictPageNumberPagination
+PAGE_PARAMS = page_params(_Pages)
 
 
 def _raise(exc: services.AccessError):
@@ -162,7 +140,7 @@ class AccessRequestList(APIView):
             *PAGE_PARAMS,
         ],
         responses={
-            200: _page_of("AccessRequestPage", AccessRequestSerializer),
+            200: page_of("AccessRequestPage", AccessRequestSerializer),
             400: invalid(
                 "Unknown `status`, or bad `page_size`.",
                 details={"status": ["Not one of pending_owner, ..."]},
@@ -334,7 +312,7 @@ class GrantList(APIView):
             *PAGE_PARAMS,
         ],
         responses={
-            200: _page_of("GrantPage", GrantSerializer),
+            200: page_of("GrantPage", GrantSerializer),
             400: invalid(
                 "Bad `active` or `page_size`.", details={"page_size": ["A whole number from 1 to 200."]}
             ),

@@ -1,6 +1,8 @@
 """Page-number paging as the API's schema describes it (DRF's own is lenient)."""
 
 from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 
 from .exceptions import ApiError
@@ -42,3 +44,30 @@ class StrictPageNumberPagination(PageNumberPagination):
             "The request is not valid.",
             details={"page_size": [f"A whole number from 1 to {self.max_page_size}."]},
         )
+
+
+def page_params(pagination: type[StrictPageNumberPagination]) -> list[OpenApiParameter]:
+    """The `page` and `page_size` parameters of a list paged by `pagination`, as it reads them."""
+    return [
+        OpenApiParameter(
+            "page", {"type": "integer", "minimum": 1}, description="From 1; past the last page: 404."
+        ),
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1, "maximum": pagination.max_page_size},
+            description=f"Items per page (default {pagination.page_size}).",
+        ),
+    ]
+
+
+def page_of(name: str, serializer) -> serializers.Serializer:
+    """The paginated answer of a list: {count, next, previous, results}."""
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer(many=True),
+        },
+    )

@@ -14,7 +14,6 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     extend_schema,
-    inline_serializer,
 )
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -22,7 +21,7 @@ from rest_framework.views import APIView
 
 from catalog.visibility import visible_product_or_404
 from mesh_portal.exceptions import ApiError, checked_beyond_schema, error_response, not_found
-from mesh_portal.pagination import StrictPageNumberPagination
+from mesh_portal.pagination import StrictPageNumberPagination, page_of, page_params
 
 from ..models import Alert, AlertEventKind, AlertSeverity, AlertState, QualityRunStatus, QualityRunTrigger
 from ..monitoring import selectors, services
@@ -65,16 +64,6 @@ PRODUCT_PARAMS = [
     OpenApiParameter("domain", OpenApiTypes.STR, OpenApiParameter.PATH, examples=_path_example("sales")),
     OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, examples=_path_example("orders")),
 ]
-PAGE_PARAMS = [
-    OpenApiParameter(
-        "page", {"type": "integer", "minimum": 1}, description="From 1; past the last page: 404."
-    ),
-    OpenApiParameter(
-        "page_size",
-        {"type": "integer", "minimum": 1, "maximum": 200},
-        description="Items per page (default 50).",
-    ),
-]
 PAGE_SIZE_INVALID = {"field": "page_size", "message": "a whole number from 1 to 200"}
 STATE_PARAM = OpenApiParameter(
     "state",
@@ -92,17 +81,7 @@ class _Pages(StrictPageNumberPagination):
         )
 
 
-def _page_of(name: str, serializer) -> serializers.Serializer:
-    """The paginated answer of a list: {count, next, previous, results}."""
-    return inline_serializer(
-        name,
-        {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer(many=True),
-        },
-    )
+PAGE_PARAMS = page_params(_Pages)
 
 
 # --- shapes ------------------------------------------------------------------------------------
@@ -249,7 +228,7 @@ class ProductRunList(APIView):
         summary="The product's quality runs, newest first",
         parameters=[*PRODUCT_PARAMS, *PAGE_PARAMS],
         responses={
-            200: _page_of("QualityRunPage", RunSerializer),
+            200: page_of("QualityRunPage", RunSerializer),
             400: _invalid(
                 "`page_size` is not a number from 1 to 200.",
                 text="page_size must be a whole number from 1 to 200",
@@ -424,7 +403,7 @@ def _state(request, default: str) -> str:
     return state
 
 
-ALERT_PAGE = _page_of("AlertPage", AlertSerializer)
+ALERT_PAGE = page_of("AlertPage", AlertSerializer)
 STATE_INVALID = _invalid(
     "Unknown `state`, or `page_size` not a number from 1 to 200.",
     text=f"state must be one of {', '.join(selectors.ALERT_STATE_FILTERS)}",

@@ -18,7 +18,7 @@ from catalog.querysets import user_is_governance_lead
 from catalog.selectors import user_sees_drafts
 from catalog.visibility import visible_product_or_404
 from mesh_portal.exceptions import ApiError, checked_beyond_schema, error_response, invalid, not_found
-from mesh_portal.pagination import StrictPageNumberPagination
+from mesh_portal.pagination import StrictPageNumberPagination, page_of, page_params
 
 from ..models import ComplianceReport, Waiver
 from . import api_examples as examples
@@ -32,7 +32,6 @@ from .api_serializers import (
     ReportSummarySerializer,
     WaiverCreateSerializer,
     WaiverSerializer,
-    page_of,
 )
 from .scoring import SEVERITIES
 from .selectors import (
@@ -65,16 +64,6 @@ BAD_PAGE_SIZE = invalid(
     "Bad `page_size`.", details={"page_size": [f"A whole number from 1 to {MAX_PAGE_SIZE}."]}
 )
 BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-PAGE_PARAMS = [
-    OpenApiParameter(
-        "page", {"type": "integer", "minimum": 1}, description="From 1; past the last page: 404."
-    ),
-    OpenApiParameter(
-        "page_size",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-        description="Items per page (default 100).",
-    ),
-]
 REF_PARAM = OpenApiParameter(
     "ref",
     {"type": "string", "pattern": "^(latest|[0-9]+)$"},
@@ -101,6 +90,9 @@ FILTER_CHOICES = {
 class _Pages(StrictPageNumberPagination):
     page_size = 100
     max_page_size = MAX_PAGE_SIZE
+
+
+PAGE_PARAMS = page_params(_Pages)
 
 
 def _require_lead(user) -> None:

@@ -5,7 +5,6 @@ serialized from the model."""
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from ..models import ComplianceTrigger, Waiver, WaiverEnd
@@ -15,19 +14,6 @@ from .services import WAIVABLE_POLICIES
 
 def _counts(help_text: str) -> serializers.DictField:
     return serializers.DictField(child=serializers.IntegerField(), help_text=help_text)
-
-
-def page_of(name: str, serializer) -> serializers.Serializer:
-    """The paginated answer of a list: {count, next, previous, results}."""
-    return inline_serializer(
-        name,
-        {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer(many=True),
-        },
-    )
 
 
 class ReportSummarySerializer(serializers.Serializer):
