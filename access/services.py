@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from catalog.models import AccessRule, DataProduct, Profile, SchemaField, TeamMembership
 from catalog.querysets import GOVERNANCE_GROUP
+from catalog.selectors import product_owner_emails
 from governance.selectors import active_policy_params
 
 from .audit import audit_record
@@ -455,18 +456,6 @@ def _notify_grant_on_commit(grant_id: int, event: str) -> None:
     transaction.on_commit(lambda: access_grant_notify.delay(grant_id, event))
 
 
-def _owner_emails(product) -> list[str]:
-    emails = set(
-        get_user_model()
-        .objects.filter(memberships__team_id=product.owning_team_id, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if product.owning_team.contact:
-        emails.add(product.owning_team.contact)
-    return sorted(emails)
-
-
 def _governance_emails() -> list[str]:
     return sorted(
         set(
@@ -501,7 +490,7 @@ def access_request_notification_send(*, request_id: int, event: str) -> int:
     product = request.product
     to = {request.requester.email} if request.requester.email else set()
     if event in ("requested", "cancelled", "approved", "rejected"):
-        to |= set(_owner_emails(product))
+        to |= set(product_owner_emails(product))
     if event == "owner_approved":
         to |= set(_governance_emails())
     inbox = settings.MESH_PUBLIC_URL.rstrip("/") + reverse("access:inbox")
@@ -527,7 +516,7 @@ def access_grant_notification_send(*, grant_id: int, event: str) -> int:
     if grant is None or event not in _SUBJECTS:
         return 0
     to = {grant.user.email} if grant.user.email else set()
-    to |= set(_owner_emails(grant.product))
+    to |= set(product_owner_emails(grant.product))
     body = f"The grant of {grant.user.username} to read {grant.product.ref} has {event}.\n"
     sent = 0
     for address in sorted(to):

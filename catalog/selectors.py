@@ -205,3 +205,19 @@ def product_version_get(*, product, version: str, with_drafts: bool):
     if not with_drafts:
         versions = versions.exclude(status=VersionStatus.DRAFT)
     return versions.first()
+
+
+def product_owner_emails(product) -> list[str]:
+    """Who to tell about a product: its owning team's active members with an email, and the
+    team's contact address."""
+    from django.contrib.auth import get_user_model
+
+    emails = set(
+        get_user_model()
+        .objects.filter(memberships__team_id=product.owning_team_id, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if product.owning_team.contact:
+        emails.add(product.owning_team.contact)
+    return sorted(emails)

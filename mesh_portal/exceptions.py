@@ -118,3 +118,16 @@ NOT_AUTHENTICATED_EXAMPLE = {
         "details": [],
     }
 }
+
+
+class JsonErrorsMixin:
+    """For an API view that also renders other formats (YAML, a zip): its errors are always the
+    API's JSON error shape, whatever the client asked for."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400:
+            from rest_framework.renderers import JSONRenderer
+
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = request.accepted_renderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)

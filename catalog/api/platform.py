@@ -21,7 +21,14 @@ from rest_framework.views import APIView
 from catalog.platform.scaffold import NoScaffold
 from catalog.platform.selectors import product_by_id, product_scaffold
 from catalog.platform.services import AlreadyRegistered, SpecInvalid, platform_product_register
-from mesh_portal.exceptions import ApiError, checked_beyond_schema, error_response, invalid, not_found
+from mesh_portal.exceptions import (
+    ApiError,
+    JsonErrorsMixin,
+    checked_beyond_schema,
+    error_response,
+    invalid,
+    not_found,
+)
 
 from . import examples
 from .serializers import ProductDetailSerializer, ProductSearchResponseSerializer
@@ -280,15 +287,8 @@ class ZipRenderer(renderers.BaseRenderer):
         return data
 
 
-class ProductScaffold(APIView):
+class ProductScaffold(JsonErrorsMixin, APIView):
     renderer_classes = [renderers.JSONRenderer, ZipRenderer]
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are the API's JSON error shape, whatever was asked for.
-        if response.status_code >= 400:
-            request.accepted_renderer = renderers.JSONRenderer()
-            request.accepted_media_type = request.accepted_renderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
 
     @extend_schema(
         operation_id="products_scaffold",

@@ -18,6 +18,7 @@ from catalog.models import FreshnessStatus, QualityHealth
 from catalog.search import MAX_FILTER_VALUES, SORTS, product_search
 from mesh_portal.exceptions import (
     ErrorSerializer,
+    JsonErrorsMixin,
     checked_beyond_schema,
     error_response,
     invalid,
@@ -299,15 +300,8 @@ class PlainTextContractRenderer(YamlTextRenderer):
     format = "txt"
 
 
-class ProductVersionContract(APIView):
+class ProductVersionContract(JsonErrorsMixin, APIView):
     renderer_classes = [renderers.JSONRenderer, YamlTextRenderer, PlainTextContractRenderer]
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are always the API's JSON error shape, whatever format the contract was asked in.
-        if response.status_code >= 400:
-            request.accepted_renderer = renderers.JSONRenderer()
-            request.accepted_media_type = request.accepted_renderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
 
     @extend_schema(
         operation_id="products_versions_contract",

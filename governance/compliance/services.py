@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, models, transaction
@@ -18,6 +17,7 @@ from django.utils import timezone
 from access.audit import audit_record
 from catalog.models import DataProduct, ProductVersion
 from catalog.querysets import user_is_governance_lead
+from catalog.selectors import product_owner_emails
 
 from ..models import (
     CheckResult,
@@ -531,7 +531,7 @@ def waivers_sweep(*, now=None) -> dict:
             waiver = Waiver.objects.select_related("product__domain", "product__owning_team").get(
                 pk=waiver_id
             )
-            recipients = _owner_emails(waiver.product)
+            recipients = product_owner_emails(waiver.product)
             audit_record(
                 actor=None,
                 action="waiver.remind",
@@ -544,18 +544,6 @@ def waivers_sweep(*, now=None) -> dict:
             )
             reminded.append(waiver_id)
     return {"expired": expired, "reminded": reminded}
-
-
-def _owner_emails(product: DataProduct) -> list[str]:
-    emails = set(
-        get_user_model()
-        .objects.filter(memberships__team_id=product.owning_team_id, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if product.owning_team.contact:
-        emails.add(product.owning_team.contact)
-    return sorted(emails)
 
 
 def _send_reminder(*, waiver: Waiver, recipients: list[str], today: dt.date) -> int:
