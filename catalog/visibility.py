@@ -37,16 +37,18 @@ def publish_target(user, *, domain: str, name: str) -> DataProduct | None:
     """
     if not Domain.objects.filter(name=domain).exists():
         raise Http404("Not found.")
-    product = DataProduct.objects.for_user(user).filter(domain__name=domain, name=name).first()
-    if product is not None:
+    # Existence is read before visibility: a product created by a concurrent first submission
+    # between the two reads is then found visible, never mistaken for a hidden one.
+    if DataProduct.objects.filter(domain__name=domain, name=name).exists():
+        product = DataProduct.objects.for_user(user).filter(domain__name=domain, name=name).first()
+        if product is None:
+            # One message for a hidden product and a stranger's creation, so nothing is revealed.
+            raise PermissionDenied(CREATE_DENIED)
         if not user_may_change_product(user, product):
             raise PermissionDenied("Only the product's owners may publish versions of it.")
         return product
     if user_is_governance_lead(user):
         return None
-    exists_hidden = DataProduct.objects.filter(domain__name=domain, name=name).exists()
-    member = TeamMembership.objects.filter(user=user, team__domain__name=domain).exists()
-    if exists_hidden or not member:
-        # One message for both cases, so the answer does not reveal a hidden product.
+    if not TeamMembership.objects.filter(user=user, team__domain__name=domain).exists():
         raise PermissionDenied(CREATE_DENIED)
     return None
