@@ -30,10 +30,11 @@ def user_is_governance_lead(user) -> bool:
 
 class AnyOf(Func):
     """`column = ANY(%s)` with the ids as one array parameter, PostgreSQL only: a constant
-    array is one parameter (a statement takes at most 65,535) and is matched by hashing."""
+    array is one parameter (a statement takes at most 65,535) and is matched by hashing.
+    The array is cast to bigint[], the type of every key here."""
 
     arg_joiner = " = ANY("
-    template = "(%(expressions)s))"
+    template = "(%(expressions)s::bigint[]))"
     output_field = BooleanField()
 
 
@@ -41,7 +42,10 @@ def ids_in(column: str, ids) -> Q:
     """`column` is one of `ids` (a list of integers), as one array parameter on PostgreSQL."""
     ids = list(ids)
     if connection.vendor == "postgresql":
-        return Q(AnyOf(F(column), Value(ids)))
+        # One text parameter, '{1,2,3}': psycopg adapts a list element by element, which for
+        # the few thousand ids of a broad search costs more (milliseconds) than the query's
+        # use of them.
+        return Q(AnyOf(F(column), Value("{" + ",".join(str(int(i)) for i in ids) + "}")))
     return Q(**{f"{column}__in": ids})
 
 
