@@ -380,21 +380,6 @@ def _own_location_conflict(product, own: TableSource) -> str | None:
         except DataUnavailable:
             continue
     return None
-    from catalog.models import DataProduct
-
-    from .storage import path_within, storage_path
-
-    others = DataProduct.objects.exclude(pk=product.pk).filter(current_version__isnull=False)
-    for other in others.select_related("current_version", "domain"):
-        location = ((other.current_version.contract.get("schema") or {}).get("location")) or ""
-        if location.startswith("postgresql://") or not location:
-            continue
-        try:
-            if path_within(own.path, storage_path(location)):
-                return f"its location overlaps the data of {other.ref}; a product reads only its own files"
-        except DataUnavailable:
-            continue
-    return None
 
 
 def run_checks(
