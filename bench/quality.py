@@ -1,15 +1,16 @@
 """Benchmark: the quality engine against a hand-written DuckDB floor and datacontract-cli.
 
-    .venv/bin/python bench/quality.py [--rows 1000000 10000000] [--repeat 3]
+    .venv/bin/python bench/quality.py [--rows 1000000 10000000] [--repeat 3] [--inner 3]
         [--datacontract /tmp/dcvenv/bin/datacontract] [--keep DIR]
 
 Generates the seed's orders (order_id unique string, customer_id, order_date as the hive
 partition, total_amount decimal(12,2), status, customer_segment, product_count) with seeded
 problems, plus 100,000 customers for the referential_integrity check, as Parquet in a temp
-folder. Each contender runs in `--repeat` rounds; contenders alternate round by round (the
-machine may be shared), each round a fresh subprocess with one untimed warm-up run and one timed
-run; median and minimum are reported. Memory is the subprocess's peak RSS (ru_maxrss) minus its
-RSS just before the first run, the largest over the rounds. Same DuckDB threads and memory
+folder. `--repeat` rounds, each: every contender alone in a fresh subprocess (one warm-up and one
+timed run) for its memory, the subprocess's peak RSS (ru_maxrss) minus its RSS just before the
+warm-up, the largest over the rounds; then all of them warm in one subprocess, alternating
+`--inner` times (the order rotating), for time: the machine's speed drifts, and samples taken
+side by side compare fairly. The median and minimum of all timed runs are reported. Same DuckDB threads and memory
 limit for the engine and the floor (MESH_CHECK_THREADS, MESH_CHECK_MEMORY_LIMIT).
 
 - engine checks: governance.checks.runner.run_checks(metrics=False), as the worker runs them
@@ -90,7 +91,8 @@ def rss_kb() -> int:
     return 0
 
 
-def worker(kind: str, data: Path, repeat: int) -> dict:
+def contenders(data: Path) -> dict:
+    """kind -> a function running it once and returning the check numbers it found."""
     os.environ["MESH_STORAGE_MAP"] = f"s3://data-products/={data}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesh_portal.settings")
     sys.path.insert(0, str(ROOT))
@@ -98,7 +100,6 @@ def worker(kind: str, data: Path, repeat: int) -> dict:
 
     django.setup()
     import duckdb
-    from django.conf import settings
 
     from catalog.contracts import parse_contract
     from governance.checks.runner import run_checks
@@ -116,39 +117,44 @@ def worker(kind: str, data: Path, repeat: int) -> dict:
         },
         name="customers",
     )
+    sql = floor_sql(data)
 
-    if kind == "floor":
-        sql = floor_sql(data)
+    def floor():
+        con = duckdb.connect(":memory:", config=duckdb_config())
+        con.execute("SET enable_progress_bar = false")
+        row = con.execute(sql).fetchone()
+        con.close()
+        return {"negative": row[6], "bad_status": row[7], "orphans": row[12], "duplicates": row[2]}
 
-        def once():
-            con = duckdb.connect(":memory:", config=duckdb_config())
-            con.execute("SET enable_progress_bar = false")
-            row = con.execute(sql).fetchone()
-            con.close()
-            return {"negative": row[6], "bad_status": row[7], "orphans": row[12], "duplicates": row[2]}
-    else:
+    def engine(metrics: bool):
+        report = run_checks(contract=contract, metrics=metrics, input_sources={"customers": customers})
+        assert not report.error, report.error
+        counts = {o.check.name: o.count for o in report.outcomes}
+        return {
+            "negative": counts["no_negative_amounts"],
+            "bad_status": counts["valid_status"],
+            "orphans": counts["referential_integrity"],
+            "duplicates": counts["order_id_unique"],
+        }
 
-        def once():
-            report = run_checks(
-                contract=contract, metrics=(kind == "metrics"), input_sources={"customers": customers}
-            )
-            assert not report.error, report.error
-            counts = {o.check.name: o.count for o in report.outcomes}
-            return {
-                "negative": counts["no_negative_amounts"],
-                "bad_status": counts["valid_status"],
-                "orphans": counts["referential_integrity"],
-                "duplicates": counts["order_id_unique"],
-            }
+    return {"floor": floor, "engine": lambda: engine(False), "metrics": lambda: engine(True)}
 
+
+def worker(kind: str, data: Path, repeat: int) -> dict:
+    """Memory (and the numbers found): one contender alone in a fresh process, one warm-up run
+    and `repeat` timed ones; the peak over the warm-up and the first timed run."""
+    from django.conf import settings
+
+    once = contenders(data)[kind]
     baseline = rss_kb()
     result = once()  # warm-up
     times = []
+    peak = None
     for _ in range(repeat):
         started = time.perf_counter()
         once()
         times.append(time.perf_counter() - started)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = peak or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "seconds": statistics.median(times),
         "all": times,
@@ -159,7 +165,25 @@ def worker(kind: str, data: Path, repeat: int) -> dict:
     }
 
 
+def paired_worker(data: Path, repeat: int) -> dict:
+    """Time: all contenders warm in one process, run one after another `repeat` times (the
+    order rotating), so each sample of one has samples of the others from the same moments of
+    a machine whose speed drifts."""
+    runs = contenders(data)
+    kinds = list(runs)
+    for once in runs.values():
+        once()  # warm-up
+    times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    for i in range(repeat):
+        for kind in kinds[i % len(kinds) :] + kinds[: i % len(kinds)]:
+            started = time.perf_counter()
+            runs[kind]()
+            times[kind].append(time.perf_counter() - started)
+    return times
+
+
 def run_worker(kind: str, data: Path, repeat: int) -> dict:
+    """`kind` in a fresh subprocess (`paired`: all of them, for time)."""
     out = subprocess.run(
         [sys.executable, __file__, "--worker", kind, "--data", str(data), "--repeat", str(repeat)],
         capture_output=True,
@@ -244,12 +268,20 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="rounds (a fresh subprocess per contender each)"
+    )
+    parser.add_argument(
+        "--inner", type=int, default=3, help="timed runs per round, after the warm-up (each one a sample)"
+    )
     parser.add_argument("--datacontract", default="/tmp/dcvenv/bin/datacontract")
-    parser.add_argument("--worker", choices=["engine", "metrics", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=["engine", "metrics", "floor", "paired"], help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--keep", help="Generate into (and keep) this folder instead of a temp one.")
     args = parser.parse_args()
+    if args.worker == "paired":
+        print(json.dumps(paired_worker(Path(args.data), args.repeat)))
+        return
     if args.worker:
         print(json.dumps(worker(args.worker, Path(args.data), args.repeat)))
         return
@@ -261,12 +293,20 @@ def main() -> None:
                 started = time.perf_counter()
                 generate(folder, rows)
                 print(f"generated {rows:,} orders in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-            # The machine is shared: contenders alternate round by round so that load spikes hit
-            # all of them alike; the minimum and the median over the rounds are reported.
+            # The machine is shared and its speed drifts: each round measures memory with each
+            # contender alone in a fresh process (one warm-up, one timed run), then time with
+            # all of them alternating in one process (`--inner` runs each); the median and the
+            # minimum over every timed run are reported.
             rounds: dict[str, list] = {"floor": [], "engine": [], "metrics": []}
             for _ in range(args.repeat):
                 for kind in rounds:
                     rounds[kind].append(run_worker(kind, folder, 1))
+                paired = run_worker("paired", folder, args.inner)
+                for kind in rounds:
+                    if "error" in paired:
+                        rounds[kind].append(paired)
+                    else:
+                        rounds[kind].append({"all": paired[kind]})
             results = {kind: merge_rounds(runs) for kind, runs in rounds.items()}
             if shutil.which(args.datacontract) or Path(args.datacontract).exists():
                 results["datacontract"] = run_datacontract(args.datacontract, folder, max(1, args.repeat - 2))
@@ -282,13 +322,16 @@ def merge_rounds(runs: list[dict]) -> dict:
     errors = [r for r in runs if "error" in r]
     if errors:
         return errors[0]
-    times = [r["seconds"] for r in runs]
+    alone = [r for r in runs if "rss_delta_mb" in r]
+    times = [t for r in runs if "rss_delta_mb" not in r for t in r["all"]] or [
+        t for r in runs for t in r["all"]
+    ]
     return {
         "seconds": statistics.median(times),
         "min": min(times),
         "all": times,
-        "rss_delta_mb": max(r["rss_delta_mb"] for r in runs),
-        "result": runs[-1]["result"],
+        "rss_delta_mb": max(r["rss_delta_mb"] for r in alone),
+        "result": alone[-1]["result"],
     }
 
 
