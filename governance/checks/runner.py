@@ -505,30 +505,9 @@ def _run_with(
                         for item, _ in riders
                     ]
                     guarded = [g for g in guarded if g[0].name not in done or not isinstance(g[0], Check)]
-            if guarded:
-                # The rest of the contract's SQL gets a locked sandbox over Arrow data.
-                needed = {t.lower() for _, _, tables in guarded for t in tables}
-                try:
-                    box = DuckDBSandbox(
-                        {name: arrow_data(src) for name, src in allowed.items() if name.lower() in needed},
-                        timeout=timeout,
-                    )
-                except DataUnavailable as exc:
-                    sql_results += [(item, None, f"not run: {exc}") for item, _, _ in guarded]
-                    guarded = []
         # 1. the native scan (unless it already ran with the riders)
         if values is None:
             values = dict(zip(keys, engine.scan(items), strict=True))
-        # 3. the rest of the contract's SQL
-        if guarded:
-            needed = {t.lower() for _, _, tables in guarded for t in tables}
-            if engine.name == "postgresql":
-                sql_results += _run_postgres(own, allowed, needed, guarded, product, timeout)
-            else:
-                sql_results += _run_in_box(box, guarded)
-        if box is not None:  # free the sandbox's memory before the distinct counts need theirs
-            box.close()
-            box = None
         for key, expr in unique_items:
             values[key] = engine.scan([(key, expr)])[0]
         if metrics and engine.name == "duckdb":
@@ -545,6 +524,23 @@ def _run_with(
             if low:
                 tops = [(("top", name), f"histogram({quote_ident(name)})") for name in low]
                 values.update(zip([k for k, _ in tops], engine.scan(tops), strict=True))
+        # 3. the rest of the contract's SQL. On DuckDB the scans are done: their connection is
+        # closed first, so its memory (and its database) is gone before the sandbox opens its own.
+        if guarded:
+            needed = {t.lower() for _, _, tables in guarded for t in tables}
+            if engine.name == "postgresql":
+                sql_results += _run_postgres(own, allowed, needed, guarded, product, timeout)
+            else:
+                engine.close()
+                try:
+                    box = DuckDBSandbox(
+                        {name: arrow_data(src) for name, src in allowed.items() if name.lower() in needed},
+                        timeout=timeout,
+                    )
+                except DataUnavailable as exc:
+                    sql_results += [(item, None, f"not run: {exc}") for item, _, _ in guarded]
+                else:
+                    sql_results += _run_in_box(box, guarded)
         _measure(plan, report, by_check, values, present, found, own, contract, now, metrics)
     finally:
         if box is not None:
