@@ -26,7 +26,6 @@ FINISHED = (QualityRunStatus.PASSED, QualityRunStatus.FAILED, QualityRunStatus.E
 IN_FLIGHT = (QualityRunStatus.QUEUED, QualityRunStatus.RUNNING)
 SLA_HISTORY_RUNS = 30  # runs behind the sparklines and charts of the SLA tab
 CHECK_HISTORY_RUNS = 90  # runs on a check's own page
-AVAILABILITY_WINDOW = dt.timedelta(days=30)
 UNITS = {"constraint": "rows", "completeness": "%", "freshness": "h", "schema": "columns", "sql": ""}
 
 
@@ -245,10 +244,7 @@ def _freshness(*, product, sla, latest, results, now) -> Measured:
 def _availability(*, product, sla, now) -> Measured:
     """Measured availability: the share of the last 30 days' finished runs that could read
     the product's data (a run ends in `error` when the data could not be read)."""
-    counts = QualityRun.objects.filter(
-        product=product, status__in=FINISHED, finished_at__gte=now - AVAILABILITY_WINDOW
-    ).aggregate(total=Count("id"), readable=Count("id", filter=~Q(status=QualityRunStatus.ERROR)))
-    total, readable = counts["total"], counts["readable"]
+    readable, total = alert_selectors.availability_counts(product_id=product.pk, now=now)
     if not total:
         return NOT_MEASURED
     share = 100.0 * readable / total

@@ -6,11 +6,16 @@ the products they may change (their alerts page); query counts do not grow with 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from catalog.models import DataProduct
 
-from ..models import Alert, AlertEvent, AlertState, CheckResult, MetricValue, QualityRun
+from ..models import Alert, AlertEvent, AlertState, CheckResult, MetricValue, QualityRun, QualityRunStatus
+
+AVAILABILITY_WINDOW = dt.timedelta(days=30)
+FINISHED = (QualityRunStatus.PASSED, QualityRunStatus.FAILED, QualityRunStatus.ERROR)
 
 ALERT_STATE_FILTERS = {
     "active": Q(state__in=[AlertState.OPEN, AlertState.ACKNOWLEDGED]),
@@ -19,6 +24,15 @@ ALERT_STATE_FILTERS = {
     "resolved": Q(state=AlertState.RESOLVED),
     "all": Q(),
 }
+
+
+def availability_counts(*, product_id: int, now) -> tuple[int, int]:
+    """Availability's two numbers: of the product's runs finished in the 30 days before `now`,
+    how many could read its data (a run ends in `error` when they could not), and how many."""
+    counts = QualityRun.objects.filter(
+        product_id=product_id, status__in=FINISHED, finished_at__gte=now - AVAILABILITY_WINDOW
+    ).aggregate(total=Count("id"), readable=Count("id", filter=~Q(status=QualityRunStatus.ERROR)))
+    return counts["readable"], counts["total"]
 
 
 def product_runs(*, product: DataProduct) -> QuerySet[QualityRun]:

@@ -43,6 +43,7 @@ from . import alerts as alert_rules
 from .freshness import freshness_evaluate
 from .notify import notifications_queue
 from .scheduling import next_check_at
+from .selectors import availability_counts
 from .volume import files_modified_at, partition_counts, percent_change
 
 logger = logging.getLogger(__name__)
@@ -376,6 +377,26 @@ def _observe(
     return observation, data_time
 
 
+def _availability_observe(*, product, rules: list[dict], observation, now) -> None:
+    """`availability_violation`: the share of the last 30 days' runs that could read the data
+    (the SLA tab's figure, this run included) against `sla.availability`. Read only when a
+    rule names the event and the SLA promises an availability."""
+    version = product.current_version
+    promised = getattr(getattr(version, "sla", None), "availability", None) if version else None
+    if promised is None or not any(r.get("event") == "availability_violation" for r in rules):
+        return
+    readable, total = availability_counts(product_id=product.pk, now=now)
+    if not total:
+        return
+    share = 100.0 * readable / total
+    observation.events["availability_violation"] = (
+        share < float(promised),
+        round(share, 4),
+        f"{readable} of {total} run{'s' if total != 1 else ''} in the last 30 days read the data "
+        f"({share:.4g}%); the SLA promises {float(promised):g}%",
+    )
+
+
 def _health(run: QualityRun) -> str:
     if run.status == QualityRunStatus.PASSED:
         return QualityHealth.PASSING
@@ -402,6 +423,7 @@ def _product_state_store(*, product, run, observation, data_time, now) -> None:
             f"the newest data is {fresh.age_display} old"
             + (f"; the SLA allows {max_age:g} h" if max_age is not None else ""),
         )
+    _availability_observe(product=product, rules=rules, observation=observation, now=now)
     product.quality_health = _health(run)
     product.freshness_status = fresh.status
     product.freshness_deadline_at = fresh.deadline
