@@ -1,9 +1,37 @@
-"""Shared by the monitoring tests: a real local HTTP receiver for webhooks."""
+"""Shared by the monitoring tests: the orders product's data file, and a real local HTTP
+receiver for webhooks."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.conf import settings
+
+
+def orders_folder() -> Path:
+    """Where the test contract's `s3://data-products/sales/orders/` lives."""
+    return Path(settings.MESH_STORAGE_MAP["s3://data-products/"]) / "sales" / "orders"
+
+
+def write_orders(rows: int, *, amount: Callable[[int], Decimal] = lambda i: Decimal("1.50")) -> None:
+    """The orders product's data: `rows` orders in one Parquet file, row i costing amount(i)."""
+    folder = orders_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(
+        pa.table(
+            {
+                "order_id": [f"o-{i}" for i in range(rows)],
+                "total_amount": pa.array([amount(i) for i in range(rows)], type=pa.decimal128(12, 2)),
+            }
+        ),
+        folder / "part-0.parquet",
+    )
 
 
 class WebhookReceiver:

@@ -1,13 +1,8 @@
 """The monitoring API with the three users of every feature test: the owner, a teammate of
 another team who may see the product (analyst), and a stranger to a restricted product."""
 
-from decimal import Decimal
-
 import jsonschema
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -16,27 +11,11 @@ from governance.models import Alert, AlertEvent, AlertState, QualityRun
 from governance.monitoring.alerts import Observation, alerts_apply
 from governance.monitoring.services import run_process
 from tests.factories import make_user, publish_ok
+from tests.governance.monitoring_helpers import write_orders
 
 pytestmark = pytest.mark.django_db
 
 RESTRICTED = {"discovery": "restricted", "read": [{"role": "data_scientist"}], "write": [{"domain": "sales"}]}
-
-
-def write_orders(rows: int) -> None:
-    root = settings.MESH_STORAGE_MAP["s3://data-products/"]
-    folder = f"{root}/sales/orders"
-    import os
-
-    os.makedirs(folder, exist_ok=True)
-    pq.write_table(
-        pa.table(
-            {
-                "order_id": [f"o-{i}" for i in range(rows)],
-                "total_amount": pa.array([Decimal("1.50")] * rows, type=pa.decimal128(12, 2)),
-            }
-        ),
-        f"{folder}/part-0.parquet",
-    )
 
 
 @pytest.fixture

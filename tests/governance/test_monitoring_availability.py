@@ -2,40 +2,18 @@
 data (as the SLA tab shows it) against `sla.availability`, decided by each real run."""
 
 import shutil
-from decimal import Decimal
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
-from django.conf import settings
 
 from catalog.models import DataProduct
 from governance.models import Alert, AlertEvent, AlertState, QualityRun, QualityRunStatus
 from governance.monitoring.services import run_process
 from tests.factories import make_user, publish_ok
+from tests.governance.monitoring_helpers import orders_folder, write_orders
 
 pytestmark = pytest.mark.django_db
 
 AVAILABILITY_ALERT = {"type": "availability", "condition": "availability_violation", "severity": "critical"}
-
-
-def orders_folder():
-    return f"{settings.MESH_STORAGE_MAP['s3://data-products/']}/sales/orders"
-
-
-def write_orders(rows: int) -> None:
-    import os
-
-    os.makedirs(orders_folder(), exist_ok=True)
-    pq.write_table(
-        pa.table(
-            {
-                "order_id": [f"o-{i}" for i in range(rows)],
-                "total_amount": pa.array([Decimal("1.50")] * rows, type=pa.decimal128(12, 2)),
-            }
-        ),
-        f"{orders_folder()}/part-0.parquet",
-    )
 
 
 def run_once(product: DataProduct) -> QualityRun:

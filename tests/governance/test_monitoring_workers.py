@@ -16,8 +16,6 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 import redis
 from celery import Celery
@@ -30,6 +28,7 @@ from governance.models import CheckResult, MetricValue, QualityRun
 from governance.monitoring.services import products_due_sweep
 from tests.conftest import redis_url
 from tests.factories import publish_ok
+from tests.governance.monitoring_helpers import write_orders
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,20 +49,6 @@ def database_url() -> str:
     s = connection.settings_dict
     auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
     return f"postgresql://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def write_orders(rows: int) -> None:
-    folder = Path(settings.MESH_STORAGE_MAP["s3://data-products/"]) / "sales" / "orders"
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(
-        pa.table(
-            {
-                "order_id": [f"o-{i}" for i in range(rows)],
-                "total_amount": pa.array([Decimal(i % 97) for i in range(rows)], type=pa.decimal128(12, 2)),
-            }
-        ),
-        folder / "part-0.parquet",
-    )
 
 
 # A check that takes seconds on 1,000 rows (a three-way self join): long enough to kill the
@@ -133,7 +118,7 @@ def pool_children(pid: int) -> list[int]:
 def test_a_run_killed_with_sigkill_is_redelivered_and_records_one_result(worker):
     proc, client, queue = worker
     publish_ok(**{"sla.quality_checks": [SLOW_CHECK]})
-    write_orders(1_000)
+    write_orders(1_000, amount=lambda i: Decimal(i % 97))
     product = DataProduct.objects.get(name="orders")
     run = QualityRun.objects.create(product=product, version=product.current_version)
     wait_for(lambda: pool_children(proc.pid), timeout=60, what="the worker's pool process")
