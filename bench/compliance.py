@@ -63,7 +63,7 @@ def mutate(contract: dict, rng: random.Random) -> dict:
 def load(n_products: int, rng: random.Random) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
-    from search import copy_rows
+    from search import VERSION_COLUMNS, copy_rows
 
     from governance.services import policy_set_load
 
@@ -204,27 +204,7 @@ def load(n_products: int, rng: random.Random) -> dict:
         copy_rows(
             raw,
             "catalog_productversion",
-            [
-                "id",
-                "product_id",
-                "version",
-                "major",
-                "minor",
-                "patch",
-                "prerelease",
-                "status",
-                "contract_text",
-                "source_format",
-                "document",
-                "contract",
-                "violations",
-                "changelog_entry",
-                "breaking",
-                "published_at",
-                "created_by_id",
-                "created_at",
-                "updated_at",
-            ],
+            VERSION_COLUMNS,
             versions,
         )
         raw.execute("UPDATE catalog_dataproduct SET current_version_id = id")

@@ -237,6 +237,30 @@ def pct(values, q):
     return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
 
 
+# The columns of catalog_productversion the loaders COPY, in the order of their version rows.
+VERSION_COLUMNS = [
+    "id",
+    "product_id",
+    "version",
+    "major",
+    "minor",
+    "patch",
+    "prerelease",
+    "status",
+    "contract_text",
+    "source_format",
+    "document",
+    "contract",
+    "violations",
+    "changelog_entry",
+    "breaking",
+    "published_at",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+]
+
+
 def copy_rows(cursor, table, columns, rows):
     buffer = io.StringIO()
     for row in rows:
@@ -416,27 +440,7 @@ def load(n_products: int, n_fields: int, rng: random.Random) -> dict:
         copy_rows(
             raw,
             "catalog_productversion",
-            [
-                "id",
-                "product_id",
-                "version",
-                "major",
-                "minor",
-                "patch",
-                "prerelease",
-                "status",
-                "contract_text",
-                "source_format",
-                "document",
-                "contract",
-                "violations",
-                "changelog_entry",
-                "breaking",
-                "published_at",
-                "created_by_id",
-                "created_at",
-                "updated_at",
-            ],
+            VERSION_COLUMNS,
             versions,
         )
         copy_rows(
