@@ -58,6 +58,11 @@ class QualityRunStatus(models.TextChoices):
     ERROR = "error", "Error"
 
 
+# A run is finished once it passed, failed or ended in error; until then it is in flight.
+RUN_FINISHED = (QualityRunStatus.PASSED, QualityRunStatus.FAILED, QualityRunStatus.ERROR)
+RUN_IN_FLIGHT = (QualityRunStatus.QUEUED, QualityRunStatus.RUNNING)
+
+
 class QualityRunTrigger(models.TextChoices):
     MANUAL = "manual", "Manual"
     SCHEDULE = "schedule", "Schedule"

@@ -18,12 +18,10 @@ from django.utils import timezone
 from catalog.models import FreshnessStatus
 
 from .charts import Chart, Sample, format_number, time_chart
-from .models import CheckResult, MetricValue, QualityRun, QualityRunStatus
+from .models import RUN_FINISHED, RUN_IN_FLIGHT, CheckResult, MetricValue, QualityRun
 from .monitoring import selectors as alert_selectors
 from .monitoring.freshness import age_display
 
-FINISHED = (QualityRunStatus.PASSED, QualityRunStatus.FAILED, QualityRunStatus.ERROR)
-IN_FLIGHT = (QualityRunStatus.QUEUED, QualityRunStatus.RUNNING)
 SLA_HISTORY_RUNS = 30  # runs behind the sparklines and charts of the SLA tab
 CHECK_HISTORY_RUNS = 90  # runs on a check's own page
 UNITS = {"constraint": "rows", "completeness": "%", "freshness": "h", "schema": "columns", "sql": ""}
@@ -100,7 +98,7 @@ class Monitoring:
 def recent_finished_runs(*, product, limit: int) -> list[QualityRun]:
     """The product's newest finished runs, newest first, with their version number."""
     return list(
-        QualityRun.objects.filter(product=product, status__in=FINISHED)
+        QualityRun.objects.filter(product=product, status__in=RUN_FINISHED)
         .select_related("version")
         .only(
             "id", "status", "trigger", "error", "created_at", "started_at", "finished_at", "version__version"
@@ -115,7 +113,7 @@ def run_in_flight(*, product, now: dt.datetime | None = None) -> QualityRun | No
     now = now or timezone.now()
     oldest = now - dt.timedelta(seconds=settings.MESH_RUN_TIME_LIMIT_SECONDS * 2)
     return (
-        QualityRun.objects.filter(product=product, status__in=IN_FLIGHT, created_at__gte=oldest)
+        QualityRun.objects.filter(product=product, status__in=RUN_IN_FLIGHT, created_at__gte=oldest)
         .order_by("-created_at", "-id")
         .first()
     )
@@ -286,7 +284,7 @@ def check_history(*, product, name: str, limit: int = CHECK_HISTORY_RUNS) -> Che
     """One check's results over the product's newest finished runs (one query), newest first;
     None when no run ever measured a check of that name."""
     results = list(
-        CheckResult.objects.filter(run__product=product, run__status__in=FINISHED, name=name)
+        CheckResult.objects.filter(run__product=product, run__status__in=RUN_FINISHED, name=name)
         .select_related("run__version")
         .defer(*(f"run__version__{f}" for f in ("contract_text", "document", "contract", "violations")))
         .order_by("-run__finished_at", "-run_id")[:limit]

@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from catalog.models import DataProduct, ProductVersion
 
-from ..models import ComplianceReport, ProductCompliance, QualityRun, Waiver
+from ..models import RUN_FINISHED, ComplianceReport, ProductCompliance, QualityRun, Waiver
 from ..selectors import active_policy_params
 from .evaluate import ProductJudgement, judge_product
-from .services import FINISHED, run_summaries, waivers_in_force
+from .services import run_summaries, waivers_in_force
 
 HISTORY_LENGTH = 30
 
@@ -40,7 +40,7 @@ def product_compliance_now(
     if version is None:
         return None
     run_id = (
-        QualityRun.objects.filter(product=product, status__in=FINISHED)
+        QualityRun.objects.filter(product=product, status__in=RUN_FINISHED)
         .order_by("-finished_at", "-id")
         .values_list("pk", flat=True)
         .first()

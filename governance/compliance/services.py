@@ -20,6 +20,7 @@ from catalog.querysets import user_is_governance_lead
 from catalog.selectors import product_owner_emails
 
 from ..models import (
+    RUN_FINISHED,
     CheckResult,
     ComplianceDomainSummary,
     ComplianceReport,
@@ -27,7 +28,6 @@ from ..models import (
     ComplianceViolation,
     ProductCompliance,
     QualityRun,
-    QualityRunStatus,
     Waiver,
     WaiverEnd,
 )
@@ -39,7 +39,6 @@ from .scoring import SEVERITIES, mean_score
 
 CHUNK = 2000
 WRITE_BATCH = 5000
-FINISHED = (QualityRunStatus.PASSED, QualityRunStatus.FAILED, QualityRunStatus.ERROR)
 WAIVER_MAX_DAYS = 366
 REMINDER_DAYS = 7
 # Every policy a violation can carry: the pre-publish rules' and the measured rules'.
@@ -181,7 +180,7 @@ def judge_range(
     newest = ProductVersion.objects.filter(product=OuterRef("pk")).order_by(
         "-major", "-minor", "-patch", "-created_at"
     )
-    latest_run = QualityRun.objects.filter(product=OuterRef("pk"), status__in=FINISHED).order_by(
+    latest_run = QualityRun.objects.filter(product=OuterRef("pk"), status__in=RUN_FINISHED).order_by(
         "-finished_at", "-id"
     )
     rows = list(

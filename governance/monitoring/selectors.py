@@ -12,10 +12,18 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from catalog.models import DataProduct
 
-from ..models import Alert, AlertEvent, AlertState, CheckResult, MetricValue, QualityRun, QualityRunStatus
+from ..models import (
+    RUN_FINISHED,
+    Alert,
+    AlertEvent,
+    AlertState,
+    CheckResult,
+    MetricValue,
+    QualityRun,
+    QualityRunStatus,
+)
 
 AVAILABILITY_WINDOW = dt.timedelta(days=30)
-FINISHED = (QualityRunStatus.PASSED, QualityRunStatus.FAILED, QualityRunStatus.ERROR)
 
 ALERT_STATE_FILTERS = {
     "active": Q(state__in=[AlertState.OPEN, AlertState.ACKNOWLEDGED]),
@@ -30,7 +38,7 @@ def availability_counts(*, product_id: int, now) -> tuple[int, int]:
     """Availability's two numbers: of the product's runs finished in the 30 days before `now`,
     how many could read its data (a run ends in `error` when they could not), and how many."""
     counts = QualityRun.objects.filter(
-        product_id=product_id, status__in=FINISHED, finished_at__gte=now - AVAILABILITY_WINDOW
+        product_id=product_id, status__in=RUN_FINISHED, finished_at__gte=now - AVAILABILITY_WINDOW
     ).aggregate(total=Count("id"), readable=Count("id", filter=~Q(status=QualityRunStatus.ERROR)))
     return counts["readable"], counts["total"]
 

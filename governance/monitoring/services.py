@@ -29,6 +29,8 @@ from catalog.models import DataProduct, FreshnessStatus, QualityHealth, ServiceL
 
 from ..checks.service import quality_run_execute, quality_run_request
 from ..models import (
+    RUN_FINISHED,
+    RUN_IN_FLIGHT,
     Alert,
     AlertEventKind,
     AlertState,
@@ -47,9 +49,6 @@ from .selectors import availability_counts
 from .volume import files_modified_at, partition_counts, percent_change
 
 logger = logging.getLogger(__name__)
-
-FINISHED = (QualityRunStatus.PASSED, QualityRunStatus.FAILED, QualityRunStatus.ERROR)
-UNFINISHED = (QualityRunStatus.QUEUED, QualityRunStatus.RUNNING)
 
 
 def _now(now):
@@ -112,7 +111,7 @@ def _claim_batch(*, now, batch: int) -> tuple[list[int], int]:
         # A product whose previous run is still queued or running (a slow queue) gets no second one.
         busy = set(
             QualityRun.objects.filter(
-                product_id__in=product_ids, status__in=UNFINISHED, created_at__gte=busy_since
+                product_id__in=product_ids, status__in=RUN_IN_FLIGHT, created_at__gte=busy_since
             ).values_list("product_id", flat=True)
         )
         by_next: dict[dt.datetime, list[tuple[int, int, dt.datetime | None]]] = defaultdict(list)
@@ -240,9 +239,9 @@ def run_monitor(*, run_id: int, now: dt.datetime | None = None) -> bool:
     moved_clock = now
     now = _now(now)
     with transaction.atomic():
-        if not QualityRun.objects.filter(pk=run_id, status__in=FINISHED, monitored_at__isnull=True).update(
-            monitored_at=now
-        ):
+        if not QualityRun.objects.filter(
+            pk=run_id, status__in=RUN_FINISHED, monitored_at__isnull=True
+        ).update(monitored_at=now):
             return False
         run = QualityRun.objects.select_related("version").get(pk=run_id)
         # The product row lock orders this evaluation with the freshness sweep and other runs.
@@ -452,7 +451,7 @@ def product_run_request(*, product: DataProduct, user) -> tuple[QualityRun, bool
         DataProduct.objects.select_for_update(of=("self",)).filter(pk=product.pk).first()
         busy_since = timezone.now() - dt.timedelta(seconds=settings.MESH_RUN_TIME_LIMIT_SECONDS * 2)
         running = (
-            QualityRun.objects.filter(product=product, status__in=UNFINISHED, created_at__gte=busy_since)
+            QualityRun.objects.filter(product=product, status__in=RUN_IN_FLIGHT, created_at__gte=busy_since)
             .order_by("-created_at")
             .first()
         )
