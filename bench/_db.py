@@ -22,10 +22,16 @@ def fresh_postgres_database(name: str) -> str:
 
 
 def bench_database(name: str, *, reuse: bool = False) -> str:
-    """The URL of database `name`: kept as it is with `reuse`, else dropped and created anew."""
+    """The URL of database `name`: with `reuse` kept as it is (created if it does not exist yet),
+    else dropped and created anew."""
     if reuse:
+        import psycopg
+
         admin_url = os.environ.get("BENCH_PG_ADMIN_URL", DEFAULT_ADMIN_URL)
-        return admin_url.rsplit("/", 1)[0] + "/" + name
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists:
+            return admin_url.rsplit("/", 1)[0] + "/" + name
     return fresh_postgres_database(name)
 
 

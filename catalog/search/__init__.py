@@ -30,8 +30,7 @@ from dataclasses import replace
 
 from django.db import connection, transaction
 
-from catalog.models import DataProduct, SearchDocument
-from catalog.querysets import ids_in
+from catalog.models import DataProduct
 
 from .documents import search_document_refresh, search_documents_rebuild
 from .facets import facets_count
@@ -57,6 +56,7 @@ from .query import (
     parse_text,
 )
 from .saved import saved_search_create, saved_search_delete, saved_searches_for
+from .statement import text_search
 
 __all__ = [
     "DRAFT",
@@ -98,32 +98,42 @@ def product_search(*, user, query: SearchQuery) -> SearchResult:
 def _product_search(*, user, query: SearchQuery, postgres: bool) -> SearchResult:
     base = DataProduct.objects.for_user(user, resolved=True)
     filters = query.effective_filters
-    relevance = None
-    ids = None
-    matching = base
     if query.parsed.terms and not base.query.is_empty():
         narrowed = apply_filters(base, filters)
-        text = _PostgresText if postgres else _SqliteText
-        relevance = text(query.parsed, base=narrowed)
-        matching = base.filter(relevance.condition())
         if postgres:
-            # The text is matched once, on the search documents alone: the count, the facets and
-            # the page then read the visible products among those ids. Matching costs the most (a
-            # phrase or a prefix is checked against each candidate's tsvector) and its row
-            # estimate is often far off, which would put a scan of every product under each
-            # later query. The ids may include products the user may not see: they are only
-            # ever intersected with `base`, never shown or counted alone.
-            documents = SearchDocument.objects.filter(relevance.condition(doc="", product="product__"))
-            if not query.with_facets and any(filters.values()):
-                # Without facets no query needs the matches that fail a filter.
-                documents = documents.filter(product_id__in=apply_filters(DataProduct.objects.all(), filters))
-            ids = list(documents.values_list("product_id", flat=True))
-            matching = base.filter(ids_in("id", ids))
+            return _postgres_text_search(base, query, _PostgresText(query.parsed, base=narrowed), filters)
+        relevance = _SqliteText(query.parsed, base=narrowed)
+        return _search(base.filter(relevance.condition()), query, filters, relevance)
+    return _search(base, query, filters, None)
+
+
+def _postgres_text_search(base, query: SearchQuery, relevance, filters) -> SearchResult:
+    """A text search on PostgreSQL: one statement (catalog.search.statement), then the page's rows."""
+    offset = (query.page - 1) * query.page_size
+    facets, total, page_ids = text_search(base, query, relevance, filters, offset=offset)
+    pages = max(1, math.ceil(total / query.page_size))
+    if query.page > pages and total:
+        # Past the last page: the last page instead (rare, so a second statement).
+        query = replace(query, page=pages)
+        facets, total, page_ids = text_search(
+            base, query, relevance, filters, offset=(pages - 1) * query.page_size
+        )
+    return SearchResult(
+        query=replace(query, page=min(query.page, pages)),
+        results=_page_rows(page_ids),
+        total=total,
+        facets=facets,
+    )
+
+
+def _search(base, query: SearchQuery, filters, relevance) -> SearchResult:
+    """A search with a queryset of the matching products: every browse (no text) and text on SQLite."""
+    matching = base
     facets = None
     if base.query.is_empty():
         total = 0
     elif query.with_facets:
-        facets, total = facets_count(matching, query, filters, ids=ids)
+        facets, total = facets_count(matching, query, filters)
     else:
         total = apply_filters(matching, filters).count()
     pages = max(1, math.ceil(total / query.page_size))
@@ -143,10 +153,15 @@ def _product_search(*, user, query: SearchQuery, postgres: bool) -> SearchResult
             qs = qs.order_by("name", "domain__name")
         # The page's ids first, then their rows with what a result shows: joining a product's
         # version, domain and team before the sort would join every match, not twenty.
-        page_ids = list(qs.values_list("pk", flat=True)[offset : offset + query.page_size])
-        by_pk = {p.pk: p for p in _page_queryset(DataProduct.objects.filter(pk__in=page_ids))}
-        results = [by_pk[pk] for pk in page_ids if pk in by_pk]
+        results = _page_rows(list(qs.values_list("pk", flat=True)[offset : offset + query.page_size]))
     return SearchResult(query=replace(query, page=page), results=results, total=total, facets=facets)
+
+
+def _page_rows(page_ids: list[int]) -> list[DataProduct]:
+    if not page_ids:
+        return []
+    by_pk = {p.pk: p for p in _page_queryset(DataProduct.objects.filter(pk__in=page_ids))}
+    return [by_pk[pk] for pk in page_ids if pk in by_pk]
 
 
 def _page_queryset(qs):

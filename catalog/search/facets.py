@@ -60,12 +60,38 @@ def facets_count(matching, query: SearchQuery, filters, *, ids=None) -> tuple[di
     return {key: facets[key] for key in FACET_ORDER}, total
 
 
-def _scalar_facets(matching, query: SearchQuery, filters) -> tuple[dict[str, Facet], int]:
+def scalar_conditions(filters) -> dict[str, Q]:
+    """The scalar facet filters that select something, by key: each becomes a flag column."""
     conditions = {}
     for key in SCALAR_COLUMNS:
         condition = filter_condition(key, filters[key]) if filters.get(key) else None
         if condition is not None:
             conditions[key] = condition
+    return conditions
+
+
+def rollup_selects(flags: list[str]) -> list[str]:
+    """SELECTs of (k, v, n) over `c`, the matching products grouped by the scalar columns and the
+    flags `f_<key>` of the scalar filters in `flags`: each facet's counts (a product counts when
+    it passes every filter but the facet's own) and the total (every filter)."""
+
+    def passing(skip: str | None) -> str:
+        kept = [f'c."f_{key}"' for key in flags if key != skip]
+        return " AND ".join(kept) if kept else "1 = 1"
+
+    selects = [
+        f"SELECT '{key}' AS k, {value} AS v, SUM(CASE WHEN {passing(key)} THEN c.\"n\" ELSE 0 END) AS n "
+        f"FROM c {join} GROUP BY {value}"
+        for key, (value, join) in _VALUE_SQL.items()
+    ]
+    selects.append(
+        f"SELECT 'total' AS k, '' AS v, SUM(CASE WHEN {passing(None)} THEN c.\"n\" ELSE 0 END) AS n FROM c"
+    )
+    return selects
+
+
+def _scalar_facets(matching, query: SearchQuery, filters) -> tuple[dict[str, Facet], int]:
+    conditions = scalar_conditions(filters)
     grouped = (
         apply_filters(matching, filters, skip=tuple(SCALAR_COLUMNS))  # the tag filter
         .order_by()
@@ -76,23 +102,15 @@ def _scalar_facets(matching, query: SearchQuery, filters) -> tuple[dict[str, Fac
         .annotate(n=Count("pk"))
     )
     inner, params = grouped.query.sql_with_params()
-
-    def passing(skip: str | None) -> str:
-        flags = [f'c."f_{key}"' for key in conditions if key != skip]
-        return " AND ".join(flags) if flags else "1 = 1"
-
-    selects = [
-        f"SELECT '{key}' AS k, {value} AS v, SUM(CASE WHEN {passing(key)} THEN c.\"n\" ELSE 0 END) AS n "
-        f"FROM c {join} GROUP BY {value}"
-        for key, (value, join) in _VALUE_SQL.items()
-    ]
-    selects.append(
-        f"SELECT 'total' AS k, '' AS v, SUM(CASE WHEN {passing(None)} THEN c.\"n\" ELSE 0 END) AS n FROM c"
-    )
-    sql = f"WITH c AS ({inner}) " + " UNION ALL ".join(selects)
+    sql = f"WITH c AS ({inner}) " + " UNION ALL ".join(rollup_selects(list(conditions)))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    return scalar_facets_from_rows(rows, query, filters)
+
+
+def scalar_facets_from_rows(rows, query: SearchQuery, filters) -> tuple[dict[str, Facet], int]:
+    """The scalar facets and the total from the (k, v, n) rows of `rollup_selects`."""
     counts: dict[str, dict[str, int]] = {key: {} for key in SCALAR_COLUMNS}
     total = 0
     for key, value, n in rows:
@@ -125,13 +143,21 @@ def _tag_facet(products: Q, query: SearchQuery, filters) -> Facet:
         .values(value=F("tag__name"))
         .annotate(
             n=Count("pk"),
-            pinned=Case(
-                When(tag__name__in=selected, then=Value(0)), default=Value(1), output_field=IntegerField()
-            ),
+            pinned=tag_pinned(selected),
         )
         .order_by("pinned", "-n", "value")[:TAG_FACET_LIMIT]
     )
-    counts = {row["value"]: row["n"] for row in rows}
+    return tag_facet_from_counts({row["value"]: row["n"] for row in rows}, query, filters)
+
+
+def tag_pinned(selected: list[str]):
+    """0 for the selected tags, which the tag facet lists first, else 1."""
+    return Case(When(tag__name__in=selected, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def tag_facet_from_counts(counts: dict[str, int], query: SearchQuery, filters) -> Facet:
+    """The tag facet from the counts of the most used tags (selected tags added at 0)."""
+    selected = list(filters.get("tag", ()))
     for value in selected:
         counts.setdefault(value, 0)
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -110,24 +110,26 @@ class _NameRanking:
             cond |= Q(**{f"{product}domain__name": fqn[0], f"{doc}name_words__startswith": fqn[1]})
         return cond
 
-    def tier(self):
-        exact = Q(search_document__name_words=self.words)
+    def tier(self, doc: str = "search_document__", product: str = ""):
+        """3 for an exact name match, 2 for a name prefix match, else 0 (`doc` and `product`
+        as in `name_match`)."""
+        exact = Q(**{f"{doc}name_words": self.words})
         fqn = self._fqn()
         if fqn is not None:
-            exact |= Q(domain__name=fqn[0], search_document__name_words=fqn[1])
+            exact |= Q(**{f"{product}domain__name": fqn[0], f"{doc}name_words": fqn[1]})
         return Case(
             When(exact, then=Value(3)),
-            When(search_document__name_words__startswith=self.words, then=Value(2)),
+            When(Q(**{f"{doc}name_words__startswith": self.words}), then=Value(2)),
             default=Value(0),
             output_field=IntegerField(),
         )
 
-    def closeness(self):
+    def closeness(self, doc: str = "search_document__"):
         """Among name prefix matches, the shortest name is the closest to what was typed."""
         return Case(
             When(
-                search_document__name_words__startswith=self.words,
-                then=-Length("search_document__name_words"),
+                Q(**{f"{doc}name_words__startswith": self.words}),
+                then=-Length(f"{doc}name_words"),
             ),
             default=Value(0),
             output_field=IntegerField(),
@@ -219,16 +221,16 @@ class _PostgresText(_NameRanking):
             cond |= every & some_typo
         return cond
 
-    def score(self):
+    def score(self, doc: str = "search_document__"):
         rank = Coalesce(
-            SearchRank(F("search_document__vector"), self._search_query(self.tsquery), normalization=32),
+            SearchRank(F(f"{doc}vector"), self._search_query(self.tsquery), normalization=32),
             Value(0.0),
             output_field=FloatField(),
         )
         # Word similarity rewards the typo; whole-name similarity prefers the closest name overall.
         similarity = Coalesce(
-            TrigramWordSimilarity(Value(self.words), F("search_document__name_words"))
-            + TrigramSimilarity(Value(self.words), F("search_document__name_words")) * Value(0.5),
+            TrigramWordSimilarity(Value(self.words), F(f"{doc}name_words"))
+            + TrigramSimilarity(Value(self.words), F(f"{doc}name_words")) * Value(0.5),
             Value(0.0),
             output_field=FloatField(),
         )

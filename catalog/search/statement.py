@@ -1,0 +1,190 @@
+"""A text search on PostgreSQL as one statement: matches, total, facets and the page's ids.
+
+The matching documents are found once (`m`, materialized: matching is the costly part) and the
+visible products among them read once (`v`, with a flag per active filter); the total, the
+facets and the page are then computed from those two in-memory sets. Done as separate queries,
+each re-read every match against the product table and the ids made a round trip through Python.
+
+Ranking the page needs each candidate's text rank, which reads its tsvector. Exact and prefix
+name matches sort first (by tier, then by shortness), so when they fill the page only the ones
+tied with the page's last are ranked by text (`thr`), not every match of a broad word.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Window
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
+
+from catalog.models import DataProduct, SearchDocument
+
+from .facets import (
+    FACET_ORDER,
+    SCALAR_COLUMNS,
+    TAG_FACET_LIMIT,
+    rollup_selects,
+    scalar_conditions,
+    scalar_facets_from_rows,
+    tag_facet_from_counts,
+    tag_pinned,
+)
+from .matching import apply_filters, filter_condition
+from .query import SearchQuery
+
+
+def text_search(base, query: SearchQuery, relevance, filters, *, offset: int):
+    """(facets or None, total, the page's product ids) of the products of `base` (visible)
+    matching `relevance` (a `_PostgresText`) and `filters`, the page starting at `offset`."""
+    documents = SearchDocument.objects.filter(relevance.condition(doc="", product="product__"))
+    if not query.with_facets and any(filters.values()):
+        # Without facets no part needs the matches that fail a filter.
+        documents = documents.filter(product_id__in=apply_filters(DataProduct.objects.all(), filters))
+    m_sql, m_params = (
+        documents.order_by()
+        .annotate(tier=relevance.tier(doc="", product="product__"), closeness=relevance.closeness(doc=""))
+        .values("product_id", "tier", "closeness")
+        .query.sql_with_params()
+    )
+
+    # The visible matches, with the facets' columns and a flag per filter. `= ANY(ARRAY(...))`
+    # reads each match's product row through the primary key: as a join PostgreSQL guesses how
+    # many rows `m` holds and often hashes every visible product instead.
+    product = base.order_by().extra(
+        where=['"catalog_dataproduct"."id" = ANY(ARRAY(SELECT "product_id" FROM m))']
+    )
+    page_columns = ["id", "name", "updated_at", "domain_id"]
+    if query.with_facets:
+        conditions = scalar_conditions(filters)
+        flags = {f"f_{key}": c for key, c in conditions.items()}
+        if filters.get("tag"):
+            flags["f_tag"] = filter_condition("tag", filters["tag"])
+        product = product.annotate(
+            **{name: ExpressionWrapper(c, output_field=BooleanField()) for name, c in flags.items()}
+        ).values(*dict.fromkeys([*page_columns, *SCALAR_COLUMNS.values()]), *flags)
+        passing = " AND ".join(f'v."{name}"' for name in flags) or "TRUE"
+    else:
+        conditions, flags = {}, {}
+        product = apply_filters(product, filters).values(*page_columns)
+        passing = "TRUE"
+    v_sql, v_params = product.query.sql_with_params()
+
+    # `r`: what passes every filter, with the text match's tier and closeness (the page's order).
+    ctes = [
+        f"m AS MATERIALIZED ({m_sql})",
+        f"v AS MATERIALIZED ({v_sql})",
+        f"r AS MATERIALIZED (SELECT {', '.join(f'v.{c}' for c in page_columns)}, m.tier, m.closeness"
+        f' FROM v JOIN m ON m."product_id" = v."id" WHERE {passing})',
+    ]
+    params = [*m_params, *v_params]
+    selects = ["SELECT 'total' AS k, '' AS v, COUNT(*) AS n FROM r"]
+    select_params: list = []
+
+    page_qs, page_params = _page_sql(query, relevance, offset)
+    if query.effective_sort == "relevance":
+        ctes.append(
+            f'thr AS (SELECT r."tier", r."closeness" FROM r ORDER BY r."tier" DESC, r."closeness" DESC'
+            f" OFFSET {int(offset + query.page_size - 1)} LIMIT 1)"
+        )
+    ctes.append(f"page AS ({page_qs})")
+    params += page_params
+    selects.append('SELECT \'page\' AS k, page."product_id"::text AS v, page."pos" AS n FROM page')
+
+    if query.with_facets:
+        scalar_flags = [key for key in conditions]
+        tag_group = 'WHERE v."f_tag"' if "f_tag" in flags else ""
+        columns = ", ".join(f'v."{c}"' for c in [*SCALAR_COLUMNS.values(), *(f"f_{k}" for k in scalar_flags)])
+        ctes.append(f"c AS (SELECT {columns}, COUNT(*) AS n FROM v {tag_group} GROUP BY {columns})")
+        selects += [s for s in rollup_selects(scalar_flags) if not s.startswith("SELECT 'total'")]
+        tag_sql, tag_params = _tag_sql(filters, conditions)
+        selects.append(f'SELECT \'tag\' AS k, t."value" AS v, t."n" AS n FROM ({tag_sql}) t')
+        select_params += tag_params
+
+    sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(f"({s})" for s in selects)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *select_params])
+        rows = cursor.fetchall()
+
+    total = 0
+    page: list[tuple[int, int]] = []
+    scalar_rows, tags = [], {}
+    for key, value, n in rows:
+        if key == "total":
+            total = int(n)
+        elif key == "page":
+            page.append((int(n), int(value)))
+        elif key == "tag":
+            tags[value] = int(n)
+        else:
+            scalar_rows.append((key, value, n))
+    facets = None
+    if query.with_facets:
+        facets, _ = scalar_facets_from_rows(scalar_rows, query, filters)
+        facets["tag"] = tag_facet_from_counts(tags, query, filters)
+        facets = {key: facets[key] for key in FACET_ORDER}
+    return facets, total, [pk for _, pk in sorted(page)]
+
+
+_DOMAIN_NAME = (
+    '(SELECT "catalog_domain"."name" FROM "catalog_domain" WHERE "catalog_domain"."id" = r."domain_id")'
+)
+
+
+def _page_sql(query: SearchQuery, relevance, offset: int) -> tuple[str, list]:
+    """The page's (product_id, pos) among `r`, in the search's order."""
+    limit = f"LIMIT {int(query.page_size)} OFFSET {int(offset)}"
+    if query.effective_sort != "relevance":
+        order = (
+            'r."updated_at" DESC, r."id" DESC'
+            if query.effective_sort == "updated"
+            else f'r."name", {_DOMAIN_NAME}'
+        )
+        return (
+            f'SELECT r."id" AS product_id, ROW_NUMBER() OVER (ORDER BY {order}) AS pos FROM r ORDER BY pos {limit}',
+            [],
+        )
+    # Only the candidates at or above the page's last in (tier, closeness) can be on the page:
+    # they alone are ranked by text, which reads their search documents.
+    qs = (
+        SearchDocument.objects.extra(
+            tables=["r"],
+            where=[
+                'r."id" = "catalog_searchdocument"."product_id"',
+                'NOT EXISTS (SELECT 1 FROM thr) OR (r."tier", r."closeness") >= (SELECT thr."tier", thr."closeness" FROM thr)',
+            ],
+        )
+        .annotate(score=relevance.score(doc=""))
+        .annotate(
+            pos=Window(
+                RowNumber(),
+                order_by=[
+                    RawSQL('r."tier"', ()).desc(),
+                    RawSQL('r."closeness"', ()).desc(),
+                    F("score").desc(),
+                    RawSQL('r."name"', ()).asc(),
+                    RawSQL(_DOMAIN_NAME, ()).asc(),  # noqa: S611 (a constant)
+                ],
+            )
+        )
+        .order_by("pos")
+        .values("product_id", "pos")[offset : offset + query.page_size]
+    )
+    sql, params = qs.query.sql_with_params()
+    return sql, list(params)
+
+
+def _tag_sql(filters, conditions) -> tuple[str, list]:
+    """The most used tags among the products of `v` passing every scalar filter."""
+    # Only our own column names (flags of known facet keys) go into the SQL text.
+    passing = " AND ".join(f'v."f_{key}"' for key in conditions) or "TRUE"
+    selected = list(filters.get("tag", ()))
+    qs = (
+        DataProduct.tags.through.objects.filter(
+            dataproduct_id__in=RawSQL(f'SELECT v."id" FROM v WHERE {passing}', ())  # noqa: S611
+        )
+        .values(value=F("tag__name"))
+        .annotate(n=Count("pk"), pinned=tag_pinned(selected))
+        .order_by("pinned", "-n", "value")[:TAG_FACET_LIMIT]
+    )
+    sql, params = qs.query.sql_with_params()
+    return sql, list(params)
