@@ -84,9 +84,11 @@ def product_search(*, user, query: SearchQuery) -> SearchResult:
     """One page of the products `user` may see that match `query`, with total and facets.
 
     A constant number of SQL queries whatever the number of results: (set the search settings
-    on PostgreSQL,) read the user's teams and grants, find which words are typos (text only),
-    (on PostgreSQL) read the ids of the matching documents (text only), count the facets and the total in one query and the tags in a second (or only count,
-    without facets), the page, and the page's tags.
+    on PostgreSQL,) read the user's teams and grants, find which words are typos (text only);
+    then a text search on PostgreSQL is one statement giving the total, the facets and the
+    page's ids (catalog.search.statement); otherwise the facets and the total take one query
+    and the tags a second (or one count without facets), and the page's ids a third. Last, the
+    page's rows and their tags.
     """
     if connection.vendor == "postgresql":
         with transaction.atomic():

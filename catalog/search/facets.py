@@ -11,18 +11,14 @@ tag facet is a second grouped query over the tag table.
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, IntegerField, Q, Value, When
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
 from catalog.models import DataProduct, FreshnessStatus, QualityHealth, VersionStatus
-from catalog.querysets import ids_in
 
 from .matching import apply_filters, filter_condition
 from .query import DRAFT, FACET_LABELS, UNCLASSIFIED, Facet, FacetValue, SearchQuery
 
 TAG_FACET_LIMIT = 30
-# Up to this many matching ids the tag facet reads the tag table through its product index;
-# beyond, one index probe per id costs more than scanning the table once.
-TAG_NARROW_IDS = 2000
 # Facet key -> the product column it counts.
 SCALAR_COLUMNS = {
     "domain": "domain_id",
@@ -48,14 +44,11 @@ _VALUE_SQL = {
 }
 
 
-def facets_count(matching, query: SearchQuery, filters, *, ids=None) -> tuple[dict[str, Facet], int]:
+def facets_count(matching, query: SearchQuery, filters) -> tuple[dict[str, Facet], int]:
     """All facets of the products of `matching` (visible, matching the text) and the number
-    passing every filter. Two queries. `ids`, when `matching` is known to be among them (a
-    text search), also narrows the tag table directly when they are few, so its index is used."""
+    passing every filter. Two queries."""
     facets, total = _scalar_facets(matching, query, filters)
     passing = Q(dataproduct_id__in=apply_filters(matching, filters, skip=("tag",)).order_by().values("pk"))
-    if ids is not None and len(ids) <= TAG_NARROW_IDS:
-        passing &= ids_in("dataproduct_id", ids)
     facets["tag"] = _tag_facet(passing, query, filters)
     return {key: facets[key] for key in FACET_ORDER}, total
 
@@ -70,10 +63,10 @@ def scalar_conditions(filters) -> dict[str, Q]:
     return conditions
 
 
-def rollup_selects(flags: list[str]) -> list[str]:
+def rollup_selects(flags: list[str], *, total: bool = True) -> list[str]:
     """SELECTs of (k, v, n) over `c`, the matching products grouped by the scalar columns and the
     flags `f_<key>` of the scalar filters in `flags`: each facet's counts (a product counts when
-    it passes every filter but the facet's own) and the total (every filter)."""
+    it passes every filter but the facet's own) and, with `total`, the total (every filter)."""
 
     def passing(skip: str | None) -> str:
         kept = [f'c."f_{key}"' for key in flags if key != skip]
@@ -84,9 +77,10 @@ def rollup_selects(flags: list[str]) -> list[str]:
         f"FROM c {join} GROUP BY {value}"
         for key, (value, join) in _VALUE_SQL.items()
     ]
-    selects.append(
-        f"SELECT 'total' AS k, '' AS v, SUM(CASE WHEN {passing(None)} THEN c.\"n\" ELSE 0 END) AS n FROM c"
-    )
+    if total:
+        selects.append(
+            f"SELECT 'total' AS k, '' AS v, SUM(CASE WHEN {passing(None)} THEN c.\"n\" ELSE 0 END) AS n FROM c"
+        )
     return selects
 
 
@@ -137,22 +131,27 @@ def scalar_facets_from_rows(rows, query: SearchQuery, filters) -> tuple[dict[str
 def _tag_facet(products: Q, query: SearchQuery, filters) -> Facet:
     """The most used tags among `products` (a condition on the tag table's dataproduct_id),
     selected tags first, as one grouped query."""
+    sql, params = tag_counts_sql(DataProduct.tags.through.objects.filter(products), filters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        counts = dict(cursor.fetchall())
+    return tag_facet_from_counts(counts, query, filters)
+
+
+def tag_counts_sql(links, filters) -> tuple[str, list]:
+    """SQL for the (tag name, number of products) of the TAG_FACET_LIMIT most used tags among the
+    product-tag links `links`, selected tags first. The links are counted by tag id and only the
+    few tags kept are joined for their names, not every link."""
     selected = list(filters.get("tag", ()))
-    rows = (
-        DataProduct.tags.through.objects.filter(products)
-        .values(value=F("tag__name"))
-        .annotate(
-            n=Count("pk"),
-            pinned=tag_pinned(selected),
-        )
-        .order_by("pinned", "-n", "value")[:TAG_FACET_LIMIT]
+    inner, params = links.order_by().values("tag_id").annotate(n=Count("pk")).query.sql_with_params()
+    pinned = "1"
+    if selected:
+        pinned = f'CASE WHEN t."name" IN ({", ".join(["%s"] * len(selected))}) THEN 0 ELSE 1 END'
+    sql = (
+        f'SELECT t."name", g."n" FROM ({inner}) g JOIN "catalog_tag" t ON t."id" = g."tag_id"'
+        f' ORDER BY {pinned}, g."n" DESC, t."name" LIMIT {TAG_FACET_LIMIT}'
     )
-    return tag_facet_from_counts({row["value"]: row["n"] for row in rows}, query, filters)
-
-
-def tag_pinned(selected: list[str]):
-    """0 for the selected tags, which the tag facet lists first, else 1."""
-    return Case(When(tag__name__in=selected, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return sql, [*params, *selected]
 
 
 def tag_facet_from_counts(counts: dict[str, int], query: SearchQuery, filters) -> Facet:

@@ -13,7 +13,7 @@ tied with the page's last are ranked by text (`thr`), not every match of a broad
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Window
+from django.db.models import BooleanField, ExpressionWrapper, F, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 
@@ -22,12 +22,11 @@ from catalog.models import DataProduct, SearchDocument
 from .facets import (
     FACET_ORDER,
     SCALAR_COLUMNS,
-    TAG_FACET_LIMIT,
     rollup_selects,
     scalar_conditions,
     scalar_facets_from_rows,
+    tag_counts_sql,
     tag_facet_from_counts,
-    tag_pinned,
 )
 from .matching import apply_filters, filter_condition
 from .query import SearchQuery
@@ -91,13 +90,13 @@ def text_search(base, query: SearchQuery, relevance, filters, *, offset: int):
     selects.append('SELECT \'page\' AS k, page."product_id"::text AS v, page."pos" AS n FROM page')
 
     if query.with_facets:
-        scalar_flags = [key for key in conditions]
+        scalar_flags = list(conditions)
         tag_group = 'WHERE v."f_tag"' if "f_tag" in flags else ""
         columns = ", ".join(f'v."{c}"' for c in [*SCALAR_COLUMNS.values(), *(f"f_{k}" for k in scalar_flags)])
         ctes.append(f"c AS (SELECT {columns}, COUNT(*) AS n FROM v {tag_group} GROUP BY {columns})")
-        selects += [s for s in rollup_selects(scalar_flags) if not s.startswith("SELECT 'total'")]
+        selects += rollup_selects(scalar_flags, total=False)
         tag_sql, tag_params = _tag_sql(filters, conditions)
-        selects.append(f'SELECT \'tag\' AS k, t."value" AS v, t."n" AS n FROM ({tag_sql}) t')
+        selects.append(f"SELECT 'tag' AS k, t.* FROM ({tag_sql}) t")
         select_params += tag_params
 
     sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(f"({s})" for s in selects)
@@ -177,14 +176,7 @@ def _tag_sql(filters, conditions) -> tuple[str, list]:
     """The most used tags among the products of `v` passing every scalar filter."""
     # Only our own column names (flags of known facet keys) go into the SQL text.
     passing = " AND ".join(f'v."f_{key}"' for key in conditions) or "TRUE"
-    selected = list(filters.get("tag", ()))
-    qs = (
-        DataProduct.tags.through.objects.filter(
-            dataproduct_id__in=RawSQL(f'SELECT v."id" FROM v WHERE {passing}', ())  # noqa: S611
-        )
-        .values(value=F("tag__name"))
-        .annotate(n=Count("pk"), pinned=tag_pinned(selected))
-        .order_by("pinned", "-n", "value")[:TAG_FACET_LIMIT]
+    links = DataProduct.tags.through.objects.filter(
+        dataproduct_id__in=RawSQL(f'SELECT v."id" FROM v WHERE {passing}', ())  # noqa: S611
     )
-    sql, params = qs.query.sql_with_params()
-    return sql, list(params)
+    return tag_counts_sql(links, filters)
