@@ -144,12 +144,12 @@ def tag_counts_sql(links, filters) -> tuple[str, list]:
     few tags kept are joined for their names, not every link."""
     selected = list(filters.get("tag", ()))
     inner, params = links.order_by().values("tag_id").annotate(n=Count("pk")).query.sql_with_params()
-    pinned = "1"
+    order = 'g."n" DESC, t."name"'
     if selected:
-        pinned = f'CASE WHEN t."name" IN ({", ".join(["%s"] * len(selected))}) THEN 0 ELSE 1 END'
+        order = f'CASE WHEN t."name" IN ({", ".join(["%s"] * len(selected))}) THEN 0 ELSE 1 END, {order}'
     sql = (
         f'SELECT t."name", g."n" FROM ({inner}) g JOIN "catalog_tag" t ON t."id" = g."tag_id"'
-        f' ORDER BY {pinned}, g."n" DESC, t."name" LIMIT {TAG_FACET_LIMIT}'
+        f" ORDER BY {order} LIMIT {TAG_FACET_LIMIT}"
     )
     return sql, [*params, *selected]
 

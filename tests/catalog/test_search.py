@@ -438,3 +438,26 @@ def test_rebuilding_every_search_document_gives_the_same_search(catalog, analyst
 
     assert search_documents_rebuild(batch_size=4) == 6
     assert {q: names(analyst, q) for q in before} == before
+
+
+def test_the_tag_facet_keeps_the_most_used_tags_and_the_selected_ones():
+    from catalog.search.facets import TAG_FACET_LIMIT
+
+    tags = [f"t{i:02}" for i in range(35)]
+    product("wide", tags=tags)  # every tag once
+    product("middle", tags=tags[20:])  # t20..t34 twice
+    product("narrow", tags=tags[30:])  # t30..t34 three times
+    analyst = make_user("tagger", role="analyst")
+
+    def facet(query):
+        result = product_search(user=analyst, query=query)
+        return [(v.value, v.count) for v in result.facets["tag"].values]
+
+    expected = [(t, 3) for t in tags[30:]] + [(t, 2) for t in tags[20:30]] + [(t, 1) for t in tags[:15]]
+    assert len(expected) == TAG_FACET_LIMIT
+    assert facet(SearchQuery()) == expected
+    assert facet(SearchQuery(text="wide")) == [(t, 1) for t in sorted(tags)][:TAG_FACET_LIMIT]
+    # A selected tag is kept although 30 others are used more; the facet ignores its own filter.
+    selected = facet(SearchQuery(filters={"tag": ("t19",)}))
+    assert ("t19", 1) in selected and len(selected) == TAG_FACET_LIMIT
+    assert selected[:15] == expected[:15]
