@@ -426,6 +426,42 @@ class SearchDocument(models.Model):
         return f"search document of product {self.product_id}"
 
 
+class FacetCount(models.Model):
+    """How many products have each combination of the search facets' columns, as signed
+    increments that add up: PostgreSQL triggers on the product table insert -1 for a row's old
+    combination and +1 for its new one in the transaction that changes it (migration 0005), so
+    any snapshot sums to exactly the products it sees. `listed`: published with `discovery:
+    public`, what everyone signed in may see. A browse of the catalog sums these few thousand
+    rows instead of grouping every visible product. `facet_counts_compact()` folds the
+    increments (a beat sweep). Empty on SQLite, which counts products directly.
+    """
+
+    listed = models.BooleanField()
+    domain_id = models.BigIntegerField()
+    owning_team_id = models.BigIntegerField()
+    classification = models.CharField(max_length=20, blank=True)
+    version_status = models.CharField(max_length=20)
+    contains_pii = models.BooleanField()
+    quality_health = models.CharField(max_length=10)
+    freshness_status = models.CharField(max_length=10)
+    n = models.IntegerField()
+
+    def __str__(self):
+        return f"{self.n:+d} products (listed={self.listed})"
+
+
+class TagCount(models.Model):
+    """How many products carry each tag, listed or not, as signed increments kept by triggers on
+    the product-tag links and on the product table (see FacetCount)."""
+
+    listed = models.BooleanField()
+    tag_id = models.BigIntegerField()
+    n = models.IntegerField()
+
+    def __str__(self):
+        return f"{self.n:+d} products with tag {self.tag_id} (listed={self.listed})"
+
+
 class SavedSearch(models.Model):
     """A signed-in user's bookmarked search: the canonical query string of /search/."""
 

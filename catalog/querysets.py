@@ -10,6 +10,8 @@ Every read (lists, search, counts, facets, suggestions, pages, API) starts from
   grant holders).
 """
 
+from dataclasses import dataclass
+
 from django.db import connection, models
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Value
 
@@ -47,6 +49,67 @@ def ids_in(column: str, ids) -> Q:
         # use of them.
         return Q(AnyOf(F(column), Value("{" + ",".join(str(int(i)) for i in ids) + "}")))
     return Q(**{f"{column}__in": ids})
+
+
+def listed() -> Q:
+    """Listed products: published with `discovery: public`, which everyone signed in may see.
+    (The same test is in the facet count triggers of migration catalog 0005.)"""
+    return Q(current_version__isnull=False, discovery="public")
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What a user may see, read once: everything (governance leads), or the listed products
+    plus those of the user's teams and (published) those granted to the user or a group."""
+
+    everything: bool = False
+    teams: tuple[int, ...] = ()
+    granted: tuple[int, ...] = ()
+
+    def condition(self) -> Q:
+        # Most visible products are listed: that arm comes first and decides most rows alone.
+        visible = listed()
+        if self.teams:
+            visible |= ids_in("owning_team_id", self.teams)
+        if self.granted:
+            visible |= Q(current_version__isnull=False) & ids_in("id", self.granted)
+        return visible
+
+    def unlisted(self) -> Q | None:
+        """The visible products that are not listed (None: none can be)."""
+        arms = Q()
+        if self.teams:
+            arms |= ids_in("owning_team_id", self.teams)
+        if self.granted:
+            arms |= Q(current_version__isnull=False) & ids_in("id", self.granted)
+        return (arms & ~listed()) if arms else None
+
+
+def visibility_resolve(user) -> Visibility | None:
+    """`user`'s Visibility, reading their teams and permission grants in one query; None for a
+    user who may see nothing (anonymous or inactive)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user_is_governance_lead(user):
+        return Visibility(everything=True)
+    from catalog.models import TeamMembership
+
+    user_perm, group_perm = _view_permission_querysets(user, "view_dataproduct")
+    kind = {"output_field": models.CharField()}
+    rows = (
+        TeamMembership.objects.filter(user_id=user.pk)
+        .annotate(kind=Value("team", **kind))
+        .values_list("kind", "team_id")
+        .union(
+            user_perm.annotate(kind=Value("product", **kind)).values_list("kind", "content_object_id"),
+            group_perm.annotate(kind=Value("product", **kind)).values_list("kind", "content_object_id"),
+            all=True,
+        )
+    )
+    teams, granted = set(), set()
+    for kind_, pk in rows:
+        (teams if kind_ == "team" else granted).add(pk)
+    return Visibility(teams=tuple(sorted(teams)), granted=tuple(sorted(granted)))
 
 
 class DataProductQuerySet(models.QuerySet):
@@ -87,31 +150,13 @@ class DataProductQuerySet(models.QuerySet):
         )
 
     def _for_user_resolved(self, user):
-        from catalog.models import TeamMembership
+        return self.visible_by(visibility_resolve(user))
 
-        user_perm, group_perm = _view_permission_querysets(user, "view_dataproduct")
-        kind = {"output_field": models.CharField()}
-        rows = (
-            TeamMembership.objects.filter(user_id=user.pk)
-            .annotate(kind=Value("team", **kind))
-            .values_list("kind", "team_id")
-            .union(
-                user_perm.annotate(kind=Value("product", **kind)).values_list("kind", "content_object_id"),
-                group_perm.annotate(kind=Value("product", **kind)).values_list("kind", "content_object_id"),
-                all=True,
-            )
-        )
-        teams, granted = set(), set()
-        for kind_, pk in rows:
-            (teams if kind_ == "team" else granted).add(pk)
-        published = Q(current_version__isnull=False)
-        # Most visible products are listed: that arm comes first and decides most rows alone.
-        visible = published & Q(discovery="public")
-        if teams:
-            visible |= ids_in("owning_team_id", sorted(teams))
-        if granted:
-            visible |= published & ids_in("id", sorted(granted))
-        return self.filter(visible)
+    def visible_by(self, visibility: Visibility):
+        """The products of a resolved `visibility` (see `visibility_resolve`)."""
+        if visibility.everything:
+            return self.all()
+        return self.filter(visibility.condition())
 
     def owned_by(self, user):
         if not getattr(user, "is_authenticated", False):

@@ -31,6 +31,11 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.freshness_sweep_task",
         "schedule": float(os.environ.get("MESH_FRESHNESS_SWEEP_SECONDS", "60")),
     },
+    # Folds the increments that the triggers add to the browse facet counts into one row each.
+    "catalog-facet-counts-compact": {
+        "task": "catalog.tasks.facet_counts_compact_task",
+        "schedule": float(os.environ.get("MESH_FACET_COUNTS_COMPACT_SECONDS", "60")),
+    },
     # Daily, in TIME_ZONE: waivers first (expiries recorded, reminders sent), then the report.
     "compliance-waivers-sweep": {
         "task": "governance.compliance.tasks.waivers_sweep_task",

@@ -31,7 +31,9 @@ from dataclasses import replace
 from django.db import connection, transaction
 
 from catalog.models import DataProduct
+from catalog.querysets import visibility_resolve
 
+from .counts import counted_facets, facet_counts_compact
 from .documents import search_document_refresh, search_documents_rebuild
 from .facets import facets_count
 from .matching import (
@@ -70,6 +72,7 @@ __all__ = [
     "SearchQuery",
     "SearchResult",
     "apply_filters",
+    "facet_counts_compact",
     "parse_text",
     "product_search",
     "saved_search_create",
@@ -98,7 +101,8 @@ def product_search(*, user, query: SearchQuery) -> SearchResult:
 
 
 def _product_search(*, user, query: SearchQuery, postgres: bool) -> SearchResult:
-    base = DataProduct.objects.for_user(user, resolved=True)
+    visibility = visibility_resolve(user)
+    base = DataProduct.objects.none() if visibility is None else DataProduct.objects.visible_by(visibility)
     filters = query.effective_filters
     if query.parsed.terms and not base.query.is_empty():
         narrowed = apply_filters(base, filters)
@@ -106,7 +110,10 @@ def _product_search(*, user, query: SearchQuery, postgres: bool) -> SearchResult
             return _postgres_text_search(base, query, _PostgresText(query.parsed, base=narrowed), filters)
         relevance = _SqliteText(query.parsed, base=narrowed)
         return _search(base.filter(relevance.condition()), query, filters, relevance)
-    return _search(base, query, filters, None)
+    # A browse on PostgreSQL sums the kept facet counts (catalog.search.counts), but for a tag
+    # filter, which they do not hold.
+    counted = visibility if postgres and not filters.get("tag") else None
+    return _search(base, query, filters, None, counted=counted)
 
 
 def _postgres_text_search(base, query: SearchQuery, relevance, filters) -> SearchResult:
@@ -128,12 +135,16 @@ def _postgres_text_search(base, query: SearchQuery, relevance, filters) -> Searc
     )
 
 
-def _search(base, query: SearchQuery, filters, relevance) -> SearchResult:
-    """A search with a queryset of the matching products: every browse (no text) and text on SQLite."""
+def _search(base, query: SearchQuery, filters, relevance, *, counted=None) -> SearchResult:
+    """A search with a queryset of the matching products: every browse (no text) and text on
+    SQLite. `counted`, the Visibility that `base` has: the facets and the total from the kept
+    counts."""
     matching = base
     facets = None
     if base.query.is_empty():
         total = 0
+    elif counted is not None:
+        facets, total = counted_facets(base, query, filters, visibility=counted)
     elif query.with_facets:
         facets, total = facets_count(matching, query, filters)
     else:

@@ -142,13 +142,19 @@ def tag_counts_sql(links, filters) -> tuple[str, list]:
     """SQL for the (tag name, number of products) of the TAG_FACET_LIMIT most used tags among the
     product-tag links `links`, selected tags first. The links are counted by tag id and only the
     few tags kept are joined for their names, not every link."""
-    selected = list(filters.get("tag", ()))
     inner, params = links.order_by().values("tag_id").annotate(n=Count("pk")).query.sql_with_params()
+    return tag_top_sql(inner, list(params), filters)
+
+
+def tag_top_sql(grouped: str, params: list, filters) -> tuple[str, list]:
+    """SQL for the (tag name, n) of the TAG_FACET_LIMIT largest n of `grouped`, a SELECT of
+    (tag_id, n) with one row per tag, selected tags first."""
+    selected = list(filters.get("tag", ()))
     order = 'g."n" DESC, t."name"'
     if selected:
         order = f'CASE WHEN t."name" IN ({", ".join(["%s"] * len(selected))}) THEN 0 ELSE 1 END, {order}'
     sql = (
-        f'SELECT t."name", g."n" FROM ({inner}) g JOIN "catalog_tag" t ON t."id" = g."tag_id"'
+        f'SELECT t."name", g."n" FROM ({grouped}) g JOIN "catalog_tag" t ON t."id" = g."tag_id"'
         f" ORDER BY {order} LIMIT {TAG_FACET_LIMIT}"
     )
     return sql, [*params, *selected]

@@ -9,7 +9,7 @@ import pytest
 from catalog.models import DataProduct
 from catalog.search import SearchQuery, product_search
 from catalog.search import _search as queryset_search
-from catalog.search.matching import _PostgresText, _postgres_settings_set, apply_filters
+from catalog.search.matching import _postgres_settings_set, _PostgresText, apply_filters
 from tests.factories import make_user, publish
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pg]
@@ -98,7 +98,9 @@ def _reference(user, query):
 
 
 def _shape(result):
-    facets = {key: [(v.value, v.count, v.selected) for v in f.values] for key, f in (result.facets or {}).items()}
+    facets = {
+        key: [(v.value, v.count, v.selected) for v in f.values] for key, f in (result.facets or {}).items()
+    }
     return result.total, result.page, [p.pk for p in result.results], facets
 
 
