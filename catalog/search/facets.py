@@ -31,17 +31,9 @@ SCALAR_COLUMNS = {
 }
 FACET_ORDER = ("domain", "classification", "status", "tag", "team", "pii", "quality", "freshness")
 
-# How each facet's value is read from the grouped rows (domain and team names by a join on
-# their small tables, after grouping).
-_VALUE_SQL = {
-    "domain": ('"catalog_domain"."name"', 'JOIN "catalog_domain" ON "catalog_domain"."id" = c."domain_id"'),
-    "team": ('"catalog_team"."name"', 'JOIN "catalog_team" ON "catalog_team"."id" = c."owning_team_id"'),
-    "classification": ('c."classification"', ""),
-    "status": ('c."version_status"', ""),
-    "pii": ("CASE WHEN c.\"contains_pii\" THEN 'yes' ELSE 'no' END", ""),
-    "quality": ('c."quality_health"', ""),
-    "freshness": ('c."freshness_status"', ""),
-}
+# Facet key -> the table whose `name` its values show (domain and team ids are grouped, then
+# their few rows joined).
+_NAME_TABLES = {"domain": "catalog_domain", "team": "catalog_team"}
 
 
 def facets_count(matching, query: SearchQuery, filters) -> tuple[dict[str, Facet], int]:
@@ -63,23 +55,38 @@ def scalar_conditions(filters) -> dict[str, Q]:
     return conditions
 
 
-def rollup_selects(flags: list[str], *, total: bool = True) -> list[str]:
-    """SELECTs of (k, v, n) over `c`, the matching products grouped by the scalar columns and the
-    flags `f_<key>` of the scalar filters in `flags`: each facet's counts (a product counts when
-    it passes every filter but the facet's own) and, with `total`, the total (every filter)."""
+def rollup_selects(
+    flags: list[str], *, total: bool = True, source: str = "c", weight: str = 'c."n"'
+) -> list[str]:
+    """SELECTs of (k, v, n) over `source`: each facet's counts (a row counts when it passes every
+    filter but the facet's own) and, with `total`, the total (every filter). `source` has the
+    scalar columns and the flags `f_<key>` of the scalar filters in `flags`; each of its rows
+    weighs `weight`: `c`, the products grouped by all of those with their number `n`, or the
+    products themselves with a weight of 1."""
 
     def passing(skip: str | None) -> str:
-        kept = [f'c."f_{key}"' for key in flags if key != skip]
+        kept = [f'{source}."f_{key}"' for key in flags if key != skip]
         return " AND ".join(kept) if kept else "1 = 1"
 
-    selects = [
-        f"SELECT '{key}' AS k, {value} AS v, SUM(CASE WHEN {passing(key)} THEN c.\"n\" ELSE 0 END) AS n "
-        f"FROM c {join} GROUP BY {value}"
-        for key, (value, join) in _VALUE_SQL.items()
-    ]
+    selects = []
+    for key, column in SCALAR_COLUMNS.items():
+        grouped = (
+            f'SELECT {source}."{column}" AS v, SUM(CASE WHEN {passing(key)} THEN {weight} ELSE 0 END) AS n'
+            f' FROM {source} GROUP BY {source}."{column}"'
+        )
+        if key in _NAME_TABLES:
+            selects.append(
+                f'SELECT \'{key}\' AS k, t."name" AS v, g.n FROM ({grouped}) g JOIN "{_NAME_TABLES[key]}" t ON t."id" = g.v'
+            )
+        elif key == "pii":
+            selects.append(
+                f"SELECT 'pii' AS k, CASE WHEN g.v THEN 'yes' ELSE 'no' END AS v, g.n FROM ({grouped}) g"
+            )
+        else:
+            selects.append(f"SELECT '{key}' AS k, g.v, g.n FROM ({grouped}) g")
     if total:
         selects.append(
-            f"SELECT 'total' AS k, '' AS v, SUM(CASE WHEN {passing(None)} THEN c.\"n\" ELSE 0 END) AS n FROM c"
+            f"SELECT 'total' AS k, '' AS v, SUM(CASE WHEN {passing(None)} THEN {weight} ELSE 0 END) AS n FROM {source}"
         )
     return selects
 

@@ -91,10 +91,12 @@ def text_search(base, query: SearchQuery, relevance, filters, *, offset: int):
 
     if query.with_facets:
         scalar_flags = list(conditions)
-        tag_group = 'WHERE v."f_tag"' if "f_tag" in flags else ""
-        columns = ", ".join(f'v."{c}"' for c in [*SCALAR_COLUMNS.values(), *(f"f_{k}" for k in scalar_flags)])
-        ctes.append(f"c AS (SELECT {columns}, COUNT(*) AS n FROM v {tag_group} GROUP BY {columns})")
-        selects += rollup_selects(scalar_flags, total=False)
+        # The scalar facets count the products passing the tag filter (their own filters aside).
+        source = "v"
+        if "f_tag" in flags:
+            ctes.append('s AS (SELECT * FROM v WHERE v."f_tag")')
+            source = "s"
+        selects += rollup_selects(scalar_flags, total=False, source=source, weight="1")
         tag_sql, tag_params = _tag_sql(filters, conditions)
         selects.append(f"SELECT 'tag' AS k, t.* FROM ({tag_sql}) t")
         select_params += tag_params
