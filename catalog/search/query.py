@@ -153,8 +153,9 @@ class SearchQuery:
     def parsed(self) -> ParsedText:
         return parse_text(self.text)
 
-    @property
+    @cached_property
     def effective_filters(self) -> dict[str, tuple[str, ...]]:
+        """The URL's filters and the text's, merged (read, never changed: it is cached)."""
         merged: dict[str, tuple[str, ...]] = {}
         for key in FILTER_KEYS:
             values = list(self.filters.get(key, ()))
