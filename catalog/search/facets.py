@@ -170,6 +170,7 @@ def tag_top_sql(grouped: str, params: list, filters) -> tuple[str, list]:
 
 def tag_facet_from_counts(counts: dict[str, int], query: SearchQuery, filters) -> Facet:
     """The tag facet from the counts of the most used tags (selected tags added at 0)."""
+    counts = {name: int(n) for name, n in counts.items()}  # a SUM of counts comes as a Decimal
     selected = list(filters.get("tag", ()))
     for value in selected:
         counts.setdefault(value, 0)

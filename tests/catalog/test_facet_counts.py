@@ -65,6 +65,9 @@ def _publish(domain, name, *, classification="internal", tags=(), discovery="pub
 
 def _shape(result):
     facets = {key: [(v.value, v.count) for v in f.values] for key, f in (result.facets or {}).items()}
+    # Counts are ints (JSON integers in the API), not the Decimal a SQL SUM of counts gives.
+    assert all(type(n) is int for values in facets.values() for _, n in values), facets
+    assert type(result.total) is int
     return result.total, [p.pk for p in result.results], facets
 
 

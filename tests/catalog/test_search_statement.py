@@ -101,6 +101,7 @@ def _shape(result):
     facets = {
         key: [(v.value, v.count, v.selected) for v in f.values] for key, f in (result.facets or {}).items()
     }
+    assert all(type(v[1]) is int for values in facets.values() for v in values), facets
     return result.total, result.page, [p.pk for p in result.results], facets
 
 
