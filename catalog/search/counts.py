@@ -45,11 +45,11 @@ def counted_facets(base, query: SearchQuery, filters, *, visibility) -> tuple[di
     assert not filters.get("tag"), "the counts have no tags: count products for a tag filter"
     conditions = scalar_conditions(filters)
     flags = {f"f_{key}": ExpressionWrapper(c, output_field=BooleanField()) for key, c in conditions.items()}
-    counts = FacetCount.objects.all() if visibility.everything else FacetCount.objects.filter(listed=True)
+    everything = visibility.everything
+    counts = FacetCount.objects.all() if everything else FacetCount.objects.filter(listed=True)
     parts = [
         counts.order_by().annotate(**flags).values(*SCALAR_COLUMNS.values(), *flags).annotate(n=Sum("n"))
     ]
-    everything = visibility.everything
     unlisted = None if everything else visibility.unlisted()
     others = None if unlisted is None else DataProduct.objects.filter(unlisted)
     if others is not None:
@@ -60,7 +60,7 @@ def counted_facets(base, query: SearchQuery, filters, *, visibility) -> tuple[di
             .annotate(n=Count("pk"))
         )
     sql, params = _union(parts)
-    selects = rollup_selects(list(conditions)) if query.with_facets else rollup_selects(list(conditions))[-1:]
+    selects = rollup_selects(list(conditions), facets=query.with_facets)
     with connection.cursor() as cursor:
         cursor.execute(f"WITH c AS ({sql}) " + " UNION ALL ".join(selects), params)
         rows = cursor.fetchall()
@@ -81,7 +81,7 @@ def _counted_tag_facet(others, query, filters, *, everything: bool) -> Facet:
     parts = [counts.order_by().values("tag_id").annotate(n=Sum("n"))]
     if others is not None:
         links = DataProduct.tags.through.objects.filter(dataproduct_id__in=others.order_by().values("pk"))
-        parts.append(links.order_by().values("tag_id").annotate(n=Count("pk")))
+        parts.append(links.order_by().values("tag_id").annotate(n=Count("*")))
     sql, params = _union(parts)
     grouped = f'SELECT u."tag_id", SUM(u."n") AS n FROM ({sql}) u GROUP BY u."tag_id" HAVING SUM(u."n") > 0'
     sql, params = tag_top_sql(grouped, params, filters)

@@ -56,10 +56,10 @@ def scalar_conditions(filters) -> dict[str, Q]:
 
 
 def rollup_selects(
-    flags: list[str], *, total: bool = True, source: str = "c", weight: str = 'c."n"'
+    flags: list[str], *, facets: bool = True, total: bool = True, source: str = "c", weight: str = 'c."n"'
 ) -> list[str]:
-    """SELECTs of (k, v, n) over `source`: each facet's counts (a row counts when it passes every
-    filter but the facet's own) and, with `total`, the total (every filter). `source` has the
+    """SELECTs of (k, v, n) over `source`: with `facets` each facet's counts (a row counts when it
+    passes every filter but the facet's own), with `total` the total (every filter). `source` has the
     scalar columns and the flags `f_<key>` of the scalar filters in `flags`; each of its rows
     weighs `weight`: `c`, the products grouped by all of those with their number `n`, or the
     products themselves with a weight of 1."""
@@ -69,7 +69,7 @@ def rollup_selects(
         return " AND ".join(kept) if kept else "1 = 1"
 
     selects = []
-    for key, column in SCALAR_COLUMNS.items():
+    for key, column in SCALAR_COLUMNS.items() if facets else ():
         grouped = (
             f'SELECT {source}."{column}" AS v, SUM(CASE WHEN {passing(key)} THEN {weight} ELSE 0 END) AS n'
             f' FROM {source} GROUP BY {source}."{column}"'
