@@ -68,21 +68,22 @@ class Visibility:
 
     def condition(self) -> Q:
         # Most visible products are listed: that arm comes first and decides most rows alone.
-        visible = listed()
-        if self.teams:
-            visible |= ids_in("owning_team_id", self.teams)
-        if self.granted:
-            visible |= Q(current_version__isnull=False) & ids_in("id", self.granted)
-        return visible
+        own = self._own()
+        return listed() | own if own else listed()
 
     def unlisted(self) -> Q | None:
         """The visible products that are not listed (None: none can be)."""
-        arms = Q()
+        own = self._own()
+        return own & ~listed() if own else None
+
+    def _own(self) -> Q | None:
+        """The products of the user's teams, and the published ones granted to them."""
+        own = Q()
         if self.teams:
-            arms |= ids_in("owning_team_id", self.teams)
+            own |= ids_in("owning_team_id", self.teams)
         if self.granted:
-            arms |= Q(current_version__isnull=False) & ids_in("id", self.granted)
-        return (arms & ~listed()) if arms else None
+            own |= Q(current_version__isnull=False) & ids_in("id", self.granted)
+        return own or None
 
 
 def visibility_resolve(user) -> Visibility | None:
