@@ -421,6 +421,22 @@ class SearchDocument(models.Model):
     field_count = models.PositiveIntegerField(default=0)
     vector = SearchVectorField(null=True, blank=True)
     refreshed_at = models.DateTimeField(auto_now=True)
+    # The product row's columns that a text search filters, counts and sorts its matches by,
+    # and those its visibility rule reads: copied by PostgreSQL triggers (migration 0006) when
+    # the document is written and whenever they change on the product, in the same transaction.
+    # So a search reads its matches' documents and not their product rows. Python never writes
+    # them; SQLite, whose search reads the product rows, leaves them at their defaults.
+    listed = models.BooleanField(default=False, help_text="Published with `discovery: public`.")
+    published = models.BooleanField(default=False, help_text="The product has a current version.")
+    name = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    domain_id = models.BigIntegerField(null=True, blank=True)
+    owning_team_id = models.BigIntegerField(null=True, blank=True)
+    classification = models.CharField(max_length=20, blank=True)
+    version_status = models.CharField(max_length=20, blank=True)
+    contains_pii = models.BooleanField(default=False)
+    quality_health = models.CharField(max_length=10, blank=True)
+    freshness_status = models.CharField(max_length=10, blank=True)
 
     def __str__(self):
         return f"search document of product {self.product_id}"

@@ -76,6 +76,18 @@ class Visibility:
         own = self._own()
         return own & ~listed() if own else None
 
+    def document_condition(self) -> Q:
+        """The same rule on a product's SearchDocument, which carries the columns it reads (copied
+        by triggers on PostgreSQL): what a text search filters its matches by."""
+        if self.everything:
+            return Q()
+        cond = Q(listed=True)
+        if self.teams:
+            cond |= ids_in("owning_team_id", self.teams)
+        if self.granted:
+            cond |= Q(published=True) & ids_in("product_id", self.granted)
+        return cond
+
     def _own(self) -> Q | None:
         """The products of the user's teams, and the published ones granted to them."""
         own = Q()
@@ -87,29 +99,43 @@ class Visibility:
 
 
 def visibility_resolve(user) -> Visibility | None:
-    """`user`'s Visibility, reading their teams and permission grants in one query; None for a
-    user who may see nothing (anonymous or inactive)."""
+    """`user`'s Visibility, reading their teams, permission grants and (unless known already)
+    governance lead membership in one query; None for a user who may see nothing (anonymous or
+    inactive)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    if user_is_governance_lead(user):
+    lead = True if user.is_superuser else getattr(user, "_mesh_is_governance_lead", None)
+    if lead:
         return Visibility(everything=True)
     from catalog.models import TeamMembership
 
     user_perm, group_perm = _view_permission_querysets(user, "view_dataproduct")
     kind = {"output_field": models.CharField()}
+    arms = [
+        user_perm.annotate(kind=Value("product", **kind)).values_list("kind", "content_object_id"),
+        group_perm.annotate(kind=Value("product", **kind)).values_list("kind", "content_object_id"),
+    ]
+    if lead is None:
+        arms.append(
+            user.groups.through.objects.filter(user_id=user.pk, group__name=GOVERNANCE_GROUP)
+            .annotate(kind=Value("lead", **kind))
+            .values_list("kind", "group_id")
+        )
     rows = (
         TeamMembership.objects.filter(user_id=user.pk)
         .annotate(kind=Value("team", **kind))
         .values_list("kind", "team_id")
-        .union(
-            user_perm.annotate(kind=Value("product", **kind)).values_list("kind", "content_object_id"),
-            group_perm.annotate(kind=Value("product", **kind)).values_list("kind", "content_object_id"),
-            all=True,
-        )
+        .union(*arms, all=True)
     )
-    teams, granted = set(), set()
+    teams, granted, lead = set(), set(), False
     for kind_, pk in rows:
-        (teams if kind_ == "team" else granted).add(pk)
+        if kind_ == "lead":
+            lead = True
+        else:
+            (teams if kind_ == "team" else granted).add(pk)
+    user._mesh_is_governance_lead = lead  # as user_is_governance_lead() caches it
+    if lead:
+        return Visibility(everything=True)
     return Visibility(teams=tuple(sorted(teams)), granted=tuple(sorted(granted)))
 
 

@@ -30,7 +30,7 @@ from dataclasses import replace
 
 from django.db import connection, transaction
 
-from catalog.models import DataProduct
+from catalog.models import DataProduct, SearchDocument
 from catalog.querysets import visibility_resolve
 
 from .counts import counted_facets, facet_counts_compact
@@ -105,10 +105,12 @@ def _product_search(*, user, query: SearchQuery, postgres: bool) -> SearchResult
     base = DataProduct.objects.none() if visibility is None else DataProduct.objects.visible_by(visibility)
     filters = query.effective_filters
     if query.parsed.terms and not base.query.is_empty():
-        narrowed = apply_filters(base, filters)
         if postgres:
-            return _postgres_text_search(base, query, _PostgresText(query.parsed, base=narrowed), filters)
-        relevance = _SqliteText(query.parsed, base=narrowed)
+            # The visible documents passing the filters (they carry the columns both read).
+            documents = apply_filters(SearchDocument.objects.filter(visibility.document_condition()), filters)
+            relevance = _PostgresText(query.parsed, base=documents)
+            return _postgres_text_search(visibility, query, relevance, filters)
+        relevance = _SqliteText(query.parsed, base=apply_filters(base, filters))
         return _search(base.filter(relevance.condition()), query, filters, relevance)
     # A browse on PostgreSQL sums the kept facet counts (catalog.search.counts), but for a tag
     # filter, which they do not hold.
@@ -116,16 +118,16 @@ def _product_search(*, user, query: SearchQuery, postgres: bool) -> SearchResult
     return _search(base, query, filters, None, counted=counted)
 
 
-def _postgres_text_search(base, query: SearchQuery, relevance, filters) -> SearchResult:
+def _postgres_text_search(visibility, query: SearchQuery, relevance, filters) -> SearchResult:
     """A text search on PostgreSQL: one statement (catalog.search.statement), then the page's rows."""
     offset = (query.page - 1) * query.page_size
-    facets, total, page_ids = text_search(base, query, relevance, filters, offset=offset)
+    facets, total, page_ids = text_search(visibility, query, relevance, filters, offset=offset)
     pages = max(1, math.ceil(total / query.page_size))
     if query.page > pages and total:
         # Past the last page: the last page instead (rare, so a second statement).
         query = replace(query, page=pages)
         facets, total, page_ids = text_search(
-            base, query, relevance, filters, offset=(pages - 1) * query.page_size
+            visibility, query, relevance, filters, offset=(pages - 1) * query.page_size
         )
     return SearchResult(
         query=replace(query, page=min(query.page, pages)),

@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Length
 
-from catalog.models import DataProduct, Domain, Team
+from catalog.models import DataProduct, Domain, SearchDocument, Team
 
 from .query import UNCLASSIFIED, ParsedText, Term, normalize
 
@@ -205,20 +205,23 @@ class _PostgresText(_NameRanking):
         # All terms in the text (stop words are dropped by to_tsquery, so "the orders" works).
         vector = f"{doc}vector"
         cond = self.name_match(doc, product) | Q(**{vector: self._search_query(self.tsquery)})
+        # Every word in the texts or close to a word of the name, and at least one of them by a
+        # typo (the rest is the branch above): typos widen the search only by names. Written as
+        # one branch per word that may be the typo: that word's typo AND every other word, so
+        # each branch is an AND the planner can serve by intersecting the trigram and text
+        # indexes, and a typo is tested only on the documents that have the other words.
         units = self.units
-        typos = [self._typo(fuzzy, doc) for _, _, fuzzy in units if fuzzy]
-        if typos:
-            # Every word in the texts or close to a word of the name, and at least one of them
-            # by a typo (the rest is the branch above): typos widen the search only by names.
-            every, some_typo = Q(), Q()
-            for part, _, fuzzy in units:
+        for i, (_, _, typo) in enumerate(units):
+            if not typo:
+                continue
+            branch = Q()
+            others = [u for j, u in enumerate(units) if j != i]
+            for part, _, fuzzy in sorted(others, key=lambda u: u[2] is not None):
                 alternative = Q(**{vector: self._search_query(part)})
                 if fuzzy:
                     alternative |= self._typo(fuzzy, doc)
-                every &= alternative
-            for typo in typos:
-                some_typo |= typo
-            cond |= every & some_typo
+                branch &= alternative
+            cond |= branch & self._typo(typo, doc)
         return cond
 
     def score(self, doc: str = "search_document__"):
@@ -238,15 +241,16 @@ class _PostgresText(_NameRanking):
 
 
 def _name_words_known(base, words: list[str]) -> set[str]:
-    """Which of `words` are whole words of a name of a product in `base` (one query, each
-    EXISTS served by the trigram index). Through `base`, so a hidden product's name never
-    changes how a query is matched."""
+    """Which of `words` are whole words of a name of a product in `base`, visible products or
+    their search documents (one query, each EXISTS served by the trigram index). Through
+    `base`, so a hidden product's name never changes how a query is matched."""
     words = sorted(set(words))
     if not words:
         return set()
+    path = "name_words" if base.model is SearchDocument else "search_document__name_words"
     selects, params = [], []
     for word in words:
-        sub = base.filter(search_document__name_words__regex=rf"(^| ){word}( |$)").values("pk")[:1]
+        sub = base.filter(**{f"{path}__regex": rf"(^| ){word}( |$)"}).values("pk")[:1]
         sql, sub_params = sub.query.sql_with_params()
         selects.append(f"EXISTS({sql})")
         params.extend(sub_params)

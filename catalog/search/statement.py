@@ -1,9 +1,10 @@
 """A text search on PostgreSQL as one statement: matches, total, facets and the page's ids.
 
-The matching documents are found once (`m`, materialized: matching is the costly part) and the
-visible products among them read once (`v`, with a flag per active filter); the total, the
-facets and the page are then computed from those two in-memory sets. Done as separate queries,
-each re-read every match against the product table and the ids made a round trip through Python.
+The visible matching documents are found once (`m`, materialized: matching is the costly part),
+with the product columns a search filters, counts and sorts by, which each search document
+carries (copied by triggers, see SearchDocument), so no product row is read. The total, the
+facets and the page are then computed from that in-memory set. Without facets the filters are
+part of the match, served by the facet columns' GIN index.
 
 Ranking the page needs each candidate's text rank, which reads its tsvector. Exact and prefix
 name matches sort first (by tier, then by shortness), so when they fill the page only the ones
@@ -18,6 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 
 from catalog.models import DataProduct, SearchDocument
+from catalog.querysets import Visibility
 
 from .facets import (
     FACET_ORDER,
@@ -32,50 +34,40 @@ from .matching import apply_filters, filter_condition
 from .query import SearchQuery
 
 
-def text_search(base, query: SearchQuery, relevance, filters, *, offset: int):
-    """(facets or None, total, the page's product ids) of the products of `base` (visible)
+def text_search(visibility: Visibility, query: SearchQuery, relevance, filters, *, offset: int):
+    """(facets or None, total, the page's product ids) of the products `visibility` shows
     matching `relevance` (a `_PostgresText`) and `filters`, the page starting at `offset`."""
-    documents = SearchDocument.objects.filter(relevance.condition(doc="", product="product__"))
-    if not query.with_facets and any(filters.values()):
-        # Without facets no part needs the matches that fail a filter.
-        documents = documents.filter(product_id__in=apply_filters(DataProduct.objects.all(), filters))
-    m_sql, m_params = (
-        documents.order_by()
-        .annotate(tier=relevance.tier(doc="", product="product__"), closeness=relevance.closeness(doc=""))
-        .values("product_id", "tier", "closeness")
-        .query.sql_with_params()
+    documents = SearchDocument.objects.filter(relevance.condition(doc="", product="product__")).filter(
+        visibility.document_condition()
     )
-
-    # The visible matches, with the facets' columns and a flag per filter. `= ANY(ARRAY(...))`
-    # reads each match's product row through the primary key: as a join PostgreSQL guesses how
-    # many rows `m` holds and often hashes every visible product instead.
-    product = base.order_by().extra(
-        where=['"catalog_dataproduct"."id" = ANY(ARRAY(SELECT "product_id" FROM m))']
-    )
-    page_columns = ["id", "name", "updated_at", "domain_id"]
+    columns = ["product_id", "tier", "closeness", "name", "updated_at", "domain_id"]
     if query.with_facets:
+        # Every visible match, with the facets' columns and a flag per filter.
         conditions = scalar_conditions(filters)
         flags = {f"f_{key}": c for key, c in conditions.items()}
         if filters.get("tag"):
             flags["f_tag"] = filter_condition("tag", filters["tag"])
-        product = product.annotate(
+        documents = documents.annotate(
             **{name: ExpressionWrapper(c, output_field=BooleanField()) for name, c in flags.items()}
-        ).values(*dict.fromkeys([*page_columns, *SCALAR_COLUMNS.values()]), *flags)
-        passing = " AND ".join(f'v."{name}"' for name in flags) or "TRUE"
+        )
+        columns = [*dict.fromkeys([*columns, *SCALAR_COLUMNS.values()]), *flags]
+        passing = " AND ".join(f'm."{name}"' for name in flags) or "TRUE"
     else:
+        # Without facets no part needs the matches that fail a filter: the filters narrow the
+        # index scan (the facet columns' GIN index).
         conditions, flags = {}, {}
-        product = apply_filters(product, filters).values(*page_columns)
+        documents = apply_filters(documents, filters)
         passing = "TRUE"
-    v_sql, v_params = product.query.sql_with_params()
+    m_sql, m_params = (
+        documents.order_by()
+        .annotate(tier=relevance.tier(doc="", product="product__"), closeness=relevance.closeness(doc=""))
+        .values(*columns)
+        .query.sql_with_params()
+    )
 
-    # `r`: what passes every filter, with the text match's tier and closeness (the page's order).
-    ctes = [
-        f"m AS MATERIALIZED ({m_sql})",
-        f"v AS MATERIALIZED ({v_sql})",
-        f"r AS MATERIALIZED (SELECT {', '.join(f'v.{c}' for c in page_columns)}, m.tier, m.closeness"
-        f' FROM v JOIN m ON m."product_id" = v."id" WHERE {passing})',
-    ]
-    params = [*m_params, *v_params]
+    # `r`: what passes every filter (the total and the page).
+    ctes = [f"m AS MATERIALIZED ({m_sql})", f"r AS NOT MATERIALIZED (SELECT * FROM m WHERE {passing})"]
+    params = list(m_params)
     selects = ["SELECT 'total' AS k, '' AS v, COUNT(*) AS n FROM r"]
     select_params: list = []
 
@@ -91,10 +83,10 @@ def text_search(base, query: SearchQuery, relevance, filters, *, offset: int):
 
     if query.with_facets:
         scalar_flags = list(conditions)
-        # The scalar facets count the products passing the tag filter (their own filters aside).
-        source = "v"
+        # The scalar facets count the matches passing the tag filter (their own filters aside).
+        source = "m"
         if "f_tag" in flags:
-            ctes.append('s AS (SELECT * FROM v WHERE v."f_tag")')
+            ctes.append('s AS (SELECT * FROM m WHERE m."f_tag")')
             source = "s"
         selects += rollup_selects(scalar_flags, total=False, source=source, weight="1")
         tag_sql, tag_params = _tag_sql(filters, conditions)
@@ -136,12 +128,12 @@ def _page_sql(query: SearchQuery, relevance, offset: int) -> tuple[str, list]:
     limit = f"LIMIT {int(query.page_size)} OFFSET {int(offset)}"
     if query.effective_sort != "relevance":
         order = (
-            'r."updated_at" DESC, r."id" DESC'
+            'r."updated_at" DESC, r."product_id" DESC'
             if query.effective_sort == "updated"
             else f'r."name", {_DOMAIN_NAME}'
         )
         return (
-            f'SELECT r."id" AS product_id, ROW_NUMBER() OVER (ORDER BY {order}) AS pos FROM r ORDER BY pos {limit}',
+            f'SELECT r."product_id", ROW_NUMBER() OVER (ORDER BY {order}) AS pos FROM r ORDER BY pos {limit}',
             [],
         )
     # Only the candidates at or above the page's last in (tier, closeness) can be on the page:
@@ -150,7 +142,7 @@ def _page_sql(query: SearchQuery, relevance, offset: int) -> tuple[str, list]:
         SearchDocument.objects.extra(
             tables=["r"],
             where=[
-                'r."id" = "catalog_searchdocument"."product_id"',
+                'r."product_id" = "catalog_searchdocument"."product_id"',
                 'NOT EXISTS (SELECT 1 FROM thr) OR (r."tier", r."closeness") >= (SELECT thr."tier", thr."closeness" FROM thr)',
             ],
         )
@@ -175,10 +167,10 @@ def _page_sql(query: SearchQuery, relevance, offset: int) -> tuple[str, list]:
 
 
 def _tag_sql(filters, conditions) -> tuple[str, list]:
-    """The most used tags among the products of `v` passing every scalar filter."""
+    """The most used tags among the matches of `m` passing every scalar filter."""
     # Only our own column names (flags of known facet keys) go into the SQL text.
-    passing = " AND ".join(f'v."f_{key}"' for key in conditions) or "TRUE"
+    passing = " AND ".join(f'm."f_{key}"' for key in conditions) or "TRUE"
     links = DataProduct.tags.through.objects.filter(
-        dataproduct_id__in=RawSQL(f'SELECT v."id" FROM v WHERE {passing}', ())  # noqa: S611
+        dataproduct_id__in=RawSQL(f'SELECT m."product_id" FROM m WHERE {passing}', ())  # noqa: S611
     )
     return tag_counts_sql(links, filters)
