@@ -19,7 +19,8 @@ class ProductSummarySerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
     def get_tags(self, product) -> list[str]:
-        return [tag.name for tag in product.tags.all()]
+        names = getattr(product, "tag_names", None)  # a search result has them read already
+        return names if names is not None else [tag.name for tag in product.tags.all()]
 
 
 class FacetValueSerializer(serializers.Serializer):

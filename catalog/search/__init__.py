@@ -173,19 +173,34 @@ def _search(base, query: SearchQuery, filters, relevance, *, counted=None) -> Se
 
 
 def _page_rows(page_ids: list[int]) -> list[DataProduct]:
+    """The page's products, in `page_ids` order, with what a result shows (as `tag_names`, its
+    tags' names in order). Two queries; only the columns a result shows, as most of a
+    product's row and of its version's is for its own page."""
     if not page_ids:
         return []
-    by_pk = {p.pk: p for p in _page_queryset(DataProduct.objects.filter(pk__in=page_ids))}
+    rows = (
+        DataProduct.objects.filter(pk__in=page_ids)
+        .annotate(status=_status_expr(), has_pii=_pii_expr())
+        .select_related("domain", "owning_team", "current_version")
+        .only(*RESULT_FIELDS)
+    )
+    by_pk = {p.pk: p for p in rows}
+    tag_names: dict[int, list[str]] = {}
+    links = DataProduct.tags.through.objects.filter(dataproduct_id__in=page_ids).order_by("tag__name")
+    for product_id, name in links.values_list("dataproduct_id", "tag__name"):
+        tag_names.setdefault(product_id, []).append(name)
+    for pk, product in by_pk.items():
+        product.tag_names = tag_names.get(pk, [])
     return [by_pk[pk] for pk in page_ids if pk in by_pk]
 
 
-def _page_queryset(qs):
-    return (
-        qs.annotate(status=_status_expr(), has_pii=_pii_expr())
-        .select_related("domain", "owning_team", "current_version")
-        .defer(*(f"current_version__{name}" for name in _HEAVY_VERSION_FIELDS))
-        .prefetch_related("tags")
-    )
-
-
-_HEAVY_VERSION_FIELDS = ("contract_text", "document", "contract", "violations", "changelog_entry")
+# What a search result shows (templates/includes/product_result.html, the API's summary).
+RESULT_FIELDS = (
+    "name",
+    "description",
+    "classification",
+    "updated_at",
+    "domain__name",
+    "owning_team__name",
+    "current_version__version",
+)

@@ -40,6 +40,10 @@ def test_the_search_page_lists_matching_products_with_facets(client, analyst, pr
     assert "2 products" in html
     assert 'href="/products/sales/orders/"' in html and 'href="/products/sales/order_items/"' in html
     assert 'href="/products/marketing/campaigns/"' not in html
+    # Each result shows its tags, in order.
+    assert (
+        '<ul class="tags" aria-label="Tags"><li class="tag">core</li><li class="tag">orders</li></ul>' in html
+    )
     for facet in (
         "Domain",
         "Classification",
