@@ -239,6 +239,15 @@ class _PostgresText(_NameRanking):
         )
         return rank + similarity
 
+    def score_sql(self, doc: str) -> tuple[str, list]:
+        """`score()` as SQL over the search document aliased `doc`, with its parameters (the
+        one-statement search builds its SQL without compiling querysets)."""
+        return (
+            f'(COALESCE(ts_rank({doc}."vector", to_tsquery(%s::regconfig, %s), 32), 0.0)'
+            f' + COALESCE(word_similarity(%s, {doc}."name_words") + similarity(%s, {doc}."name_words") * 0.5, 0.0))',
+            [TS_CONFIG, self.tsquery, self.words, self.words],
+        )
+
 
 def _name_words_known(base, words: list[str]) -> set[str]:
     """Which of `words` are whole words of a name of a product in `base`, visible products or

@@ -14,9 +14,8 @@ tied with the page's last are ranked by text (`thr`), not every match of a broad
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Window
+from django.db.models import BooleanField, ExpressionWrapper
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import RowNumber
 
 from catalog.models import DataProduct, SearchDocument
 from catalog.querysets import Visibility
@@ -138,32 +137,15 @@ def _page_sql(query: SearchQuery, relevance, offset: int) -> tuple[str, list]:
         )
     # Only the candidates at or above the page's last in (tier, closeness) can be on the page:
     # they alone are ranked by text, which reads their search documents.
-    qs = (
-        SearchDocument.objects.extra(
-            tables=["r"],
-            where=[
-                'r."product_id" = "catalog_searchdocument"."product_id"',
-                'NOT EXISTS (SELECT 1 FROM thr) OR (r."tier", r."closeness") >= (SELECT thr."tier", thr."closeness" FROM thr)',
-            ],
-        )
-        .annotate(score=relevance.score(doc=""))
-        .annotate(
-            pos=Window(
-                RowNumber(),
-                order_by=[
-                    RawSQL('r."tier"', ()).desc(),
-                    RawSQL('r."closeness"', ()).desc(),
-                    F("score").desc(),
-                    RawSQL('r."name"', ()).asc(),
-                    RawSQL(_DOMAIN_NAME, ()).asc(),  # noqa: S611 (a constant)
-                ],
-            )
-        )
-        .order_by("pos")
-        .values("product_id", "pos")[offset : offset + query.page_size]
+    score, params = relevance.score_sql("d")
+    sql = (
+        f'SELECT r."product_id", ROW_NUMBER() OVER (ORDER BY r."tier" DESC, r."closeness" DESC, {score} DESC,'
+        f' r."name", {_DOMAIN_NAME}) AS pos'
+        ' FROM r JOIN "catalog_searchdocument" d ON d."product_id" = r."product_id"'
+        ' WHERE NOT EXISTS (SELECT 1 FROM thr) OR (r."tier", r."closeness") >= (SELECT thr."tier", thr."closeness" FROM thr)'
+        f" ORDER BY pos {limit}"
     )
-    sql, params = qs.query.sql_with_params()
-    return sql, list(params)
+    return sql, params
 
 
 def _tag_sql(filters, conditions) -> tuple[str, list]:
