@@ -18,9 +18,11 @@ The query language: words (all must match; the last one also as a prefix while t
 `pii:yes|no`, `quality:passing|warning|failing|unknown`, `freshness:fresh|late|stale|unknown`.
 Filters may also come as URL parameters (the facets' links); both combine.
 
-Every read starts from `DataProduct.objects.for_user(user, resolved=True)`, so what a user may
-not see is absent from results, counts, facets and typo suggestions alike. Facets group plain
-columns of the product row (catalog.search.facets), so counting them joins nothing per product.
+Every read applies the user's visibility, resolved once (`catalog.querysets.Visibility`, the rule
+of `DataProduct.objects.for_user()`), so what a user may not see is absent from results, counts,
+facets and typo suggestions alike. A text search on PostgreSQL applies it, and its filters, to
+the search documents, which carry the product columns they read (copied by triggers). Facets
+group plain columns (catalog.search.facets), so counting them joins nothing per product.
 """
 
 from __future__ import annotations
