@@ -138,6 +138,9 @@ def search_documents_rebuild(*, product_ids=None, batch_size: int = 1000) -> int
             )
             docs.append(SearchDocument(product=product, **values))
         with transaction.atomic():
+            # Products first, then their documents, as every write does (a product update's
+            # trigger writes its document): the same lock order, so no deadlock with monitoring.
+            _facet_columns_update(batch, {d.product_id: d.has_pii for d in docs})
             SearchDocument.objects.filter(pk__in=[p.pk for p in batch]).exclude(pk__in=shown).delete()
             if connection.vendor == "postgresql":
                 _documents_upsert_postgres(docs)
@@ -156,14 +159,14 @@ def search_documents_rebuild(*, product_ids=None, batch_size: int = 1000) -> int
                         "refreshed_at",
                     ],
                 )
-            _facet_columns_update(batch, {d.product_id: d.has_pii for d in docs})
         done += len(docs)
 
 
 def _documents_upsert_postgres(docs: list[SearchDocument]) -> None:
     """Insert or replace the documents in one statement that also builds their tsvectors from
-    the texts passed in, storing no texts (as _stored() does): each row is written once, so a
-    rebuild leaves no dead row versions behind to bloat the table search reads."""
+    the texts passed in, storing no texts (as _stored() does): each row is written once (its
+    product's columns are updated before, and copied by the insert's trigger), so a rebuild
+    leaves no dead row versions behind to bloat the table search reads."""
     if not docs:
         return
     columns = ("name_words", "keywords", "body", "readme")
