@@ -69,12 +69,18 @@ def search_document_refresh(product: DataProduct) -> SearchDocument | None:
     if version is None:
         SearchDocument.objects.filter(product=product).delete()
         return None
-    product = DataProduct.objects.select_related("domain", "owning_team").get(pk=product.pk)
-    fields = list(version.fields.order_by("position").values_list("name", "description", "is_pii"))
-    tags = list(product.tags.values_list("name", flat=True))
-    doc, _ = SearchDocument.objects.update_or_create(
-        product=product, defaults=_stored(_document_values(product, version, fields=fields, tags=tags))
-    )
+    with transaction.atomic():
+        # The product row locked before its document is written (see search_documents_rebuild).
+        product = (
+            DataProduct.objects.select_related("domain", "owning_team")
+            .select_for_update(of=("self",))
+            .get(pk=product.pk)
+        )
+        fields = list(version.fields.order_by("position").values_list("name", "description", "is_pii"))
+        tags = list(product.tags.values_list("name", flat=True))
+        doc, _ = SearchDocument.objects.update_or_create(
+            product=product, defaults=_stored(_document_values(product, version, fields=fields, tags=tags))
+        )
     return doc
 
 
@@ -138,8 +144,11 @@ def search_documents_rebuild(*, product_ids=None, batch_size: int = 1000) -> int
             )
             docs.append(SearchDocument(product=product, **values))
         with transaction.atomic():
-            # Products first, then their documents, as every write does (a product update's
-            # trigger writes its document): the same lock order, so no deadlock with monitoring.
+            # The products are locked first, then their documents written, as every write does
+            # (a product update's trigger writes its document): one lock order, so no deadlock
+            # with monitoring; and a product update waits for the documents this writes, so
+            # their trigger-copied columns (PostgreSQL) are never read from before it.
+            _products_lock([p.pk for p in batch])
             _facet_columns_update(batch, {d.product_id: d.has_pii for d in docs})
             SearchDocument.objects.filter(pk__in=[p.pk for p in batch]).exclude(pk__in=shown).delete()
             if connection.vendor == "postgresql":
@@ -160,6 +169,11 @@ def search_documents_rebuild(*, product_ids=None, batch_size: int = 1000) -> int
                     ],
                 )
         done += len(docs)
+
+
+def _products_lock(pks: list[int]) -> None:
+    if connection.features.has_select_for_update:
+        list(DataProduct.objects.filter(pk__in=pks).order_by("pk").select_for_update().values_list("pk"))
 
 
 def _documents_upsert_postgres(docs: list[SearchDocument]) -> None:
