@@ -83,20 +83,17 @@ class Visibility:
         by triggers on PostgreSQL): what a text search filters its matches by."""
         if self.everything:
             return Q()
-        cond = Q(listed=True)
-        if self.teams:
-            cond |= ids_in("owning_team_id", self.teams)
-        if self.granted:
-            cond |= Q(published=True) & ids_in("product_id", self.granted)
-        return cond
+        own = self._own(published=Q(published=True), pk="product_id")
+        return Q(listed=True) | own if own else Q(listed=True)
 
-    def _own(self) -> Q | None:
-        """The products of the user's teams, and the published ones granted to them."""
+    def _own(self, *, published: Q | None = None, pk: str = "id") -> Q | None:
+        """The products of the user's teams, and the published ones granted to them (`published`
+        and `pk`: those columns on another table than the product's)."""
         own = Q()
         if self.teams:
             own |= ids_in("owning_team_id", self.teams)
         if self.granted:
-            own |= Q(current_version__isnull=False) & ids_in("id", self.granted)
+            own |= (published or Q(current_version__isnull=False)) & ids_in(pk, self.granted)
         return own or None
 
 

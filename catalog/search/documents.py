@@ -172,8 +172,8 @@ def search_documents_rebuild(*, product_ids=None, batch_size: int = 1000) -> int
 
 
 def _products_lock(pks: list[int]) -> None:
-    if connection.features.has_select_for_update:
-        list(DataProduct.objects.filter(pk__in=pks).order_by("pk").select_for_update().values_list("pk"))
+    # A no-op on SQLite, which locks the whole database for a write anyway.
+    list(DataProduct.objects.filter(pk__in=pks).order_by("pk").select_for_update().values_list("pk"))
 
 
 def _documents_upsert_postgres(docs: list[SearchDocument]) -> None:
